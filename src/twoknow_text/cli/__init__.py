@@ -1,0 +1,52 @@
+"""Command-line interface: a thin layer over the library API.
+
+Each stage has its own module that registers its commands on ``app``. Heavy
+libraries are imported inside the command functions so ``twoknow --help``
+stays fast. ``main`` turns a :class:`~twoknow_text.errors.TwoknowError` into a
+one-line ``error[CODE]: message`` and exit status 2; it never prints answer
+text or a traceback for a user mistake.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+from ..errors import TwoknowError
+from ._app import app
+
+# Registration happens here, in one place, not as scattered import side effects.
+from . import _deid, _themes, _labelstudio, _agreement, _codebook  # noqa: E402,F401
+
+__all__ = ["app", "main"]
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``twoknow`` command."""
+    try:
+        app(args=argv, prog_name="twoknow", standalone_mode=False)
+    except TwoknowError as exc:
+        err_console.print(f"error[{exc.code}]: {exc.message}", markup=False)
+        return exc.exit_code
+    except SystemExit as exc:  # typer/click exits (help, usage errors)
+        return int(exc.code or 0) if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:
+        err_console.print("interrupted: no partial output was written.", markup=False)
+        return 130
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return 2
+        if isinstance(exc, click.exceptions.Abort):
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,3 @@
+"""CLI commands for this stage (registered on the shared app)."""
+
+from ._app import app  # noqa: F401

@@ -1,0 +1,75 @@
+"""Config loading: YAML files validated by pydantic models when loaded."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import ConfigError
+
+__all__ = ["StrictModel", "load_yaml", "load_config"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Base for every config: unknown keys are an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def load_yaml(path: str | os.PathLike[str]) -> Any:
+    """Read a YAML file; a missing or unparsable file is a coded ConfigError."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError("E101", f"Config file not found: {p}")
+    try:
+        with open(p, encoding="utf-8") as fh:
+            return yaml.safe_load(fh) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError("E102", f"Config file {p.name} is not valid YAML: {type(exc).__name__}") from None
+
+
+def _format_validation(exc: ValidationError, model: type[BaseModel], source: str) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(x) for x in err["loc"])
+        if err["type"] == "extra_forbidden":
+            known = list(model.model_fields)
+            close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(known)})"
+            parts.append(f"unknown key '{loc}'{hint}")
+        else:
+            parts.append(f"'{loc}': {err['msg']}")
+    return f"{source}: " + "; ".join(parts)
+
+
+def load_config(model: type[M], data: dict[str, Any] | str | os.PathLike[str] | None = None, **overrides: Any) -> M:
+    """Validate a config from a dict or a YAML path, then apply overrides.
+
+    >>> from twoknow_text.config import StrictModel, load_config
+    >>> class C(StrictModel):
+    ...     seed: int = 0
+    >>> load_config(C, {"seed": 3}).seed
+    3
+    """
+    source = "config"
+    if data is None:
+        raw: dict[str, Any] = {}
+    elif isinstance(data, dict):
+        raw = dict(data)
+    else:
+        source = Path(data).name
+        raw = load_yaml(data)
+        if not isinstance(raw, dict):
+            raise ConfigError("E103", f"{source}: the top level must be a mapping of keys to values.")
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError("E104", _format_validation(exc, model, source)) from None
