@@ -1,3 +1,97 @@
-"""CLI commands for this stage (registered on the shared app)."""
+"""`twoknow themes`: read → de-identify → embed → themes → assignments, themes, report, manifest."""
 
-from ._app import app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._app import app
+from ._common import (
+    DelimiterOpt,
+    EncodingOpt,
+    FormatOpt,
+    IdColOpt,
+    InputArg,
+    LanguageColOpt,
+    MaxCharsOpt,
+    QuestionColOpt,
+    RespondentColOpt,
+    SheetOpt,
+    TextColOpt,
+)
+
+__all__ = ["themes"]
+
+
+def _numba_cache() -> None:
+    """Cache numba's compiled UMAP/HDBSCAN code on disk: saves ~20 s per fresh process after the first run."""
+    import os
+
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        path = os.path.join(base, "twoknow_text", "numba")
+        try:
+            os.makedirs(path, exist_ok=True)
+            os.environ["NUMBA_CACHE_DIR"] = path
+        except OSError:
+            pass
+
+
+@app.command()
+def themes(
+    input: InputArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for assignments.csv, themes.csv, report.html, manifest.json.")],
+    text_col: TextColOpt = None,
+    id_col: IdColOpt = None,
+    fmt: FormatOpt = None,
+    sheet: SheetOpt = None,
+    question_col: QuestionColOpt = None,
+    respondent_col: RespondentColOpt = None,
+    language_col: LanguageColOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    max_chars: MaxCharsOpt = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Themes config YAML (see configs/themes.yaml); unknown keys are an error.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same input and seed give identical themes.")] = 42,
+    already_deidentified: Annotated[bool, typer.Option("--already-deidentified", help="Skip de-identification: you state the input was de-identified (recorded in the manifest).")] = False,
+    deid_config: Annotated[Path | None, typer.Option("--deid-config", help="De-identification config YAML.")] = None,
+    key_file: Annotated[Path | None, typer.Option("--key-file", help="Pseudonym key file (a one-run key is used without it).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Local sentence-transformers folder (default: the packaged all-MiniLM-L6-v2).")] = None,
+    save_model: Annotated[bool, typer.Option("--save-model", help="Also save the fitted model (no pickle) to OUT/model.")] = False,
+) -> None:
+    """Find themes in free-text answers and write a self-contained HTML report."""
+    _numba_cache()
+    import time
+
+    from rich.console import Console
+
+    from ..themes import load_themes_config, run_themes
+    from ._common import print_read_summary, read_input
+
+    console = Console(stderr=True, highlight=False)
+    overrides = {"embedding_model": model, "save_model": True if save_model else None}
+    cfg = load_themes_config(config, **overrides)
+    if cfg.embedding_model is not None:
+        from ..embedding import Embedder
+
+        Embedder(cfg.embedding_model)  # fails now (E300) on a missing path, before reading and de-identifying
+    t0 = time.perf_counter()
+    corpus, report = read_input(input, text_col, id_col, fmt, sheet=sheet, question_col=question_col,
+                                respondent_col=respondent_col, language_col=language_col, encoding=encoding,
+                                delimiter=delimiter, max_chars=max_chars)
+    print_read_summary(report, console)
+    with console.status("starting") as status:
+        def progress(step: str) -> None:
+            status.update(f"{step} ({time.perf_counter() - t0:.0f} s)")
+            console.print(f"  {step} …", markup=False)
+
+        res = run_themes(corpus, out, cfg, seed=seed, already_deidentified=already_deidentified,
+                         deid_config=deid_config, key_file=key_file, progress=progress, input_path=input)
+    m = res.model
+    console.print(
+        f"{len(res.corpus):,} answers → {m.n_themes_} themes, {m.outlier_share_:.1%} outliers "
+        f"({res.timings.get('total', 0):.0f} s).", markup=False)
+    for name in ("assignments", "themes", "report", "manifest"):
+        console.print(f"  {name}: {res.files[name]}", markup=False)

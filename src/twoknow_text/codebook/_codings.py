@@ -1,0 +1,74 @@
+"""The tidy coding table shared by the exports and the report.
+
+One row per (response, coder, code): ``response_id, coder, code`` plus an
+optional ``category``. A row with an empty ``code`` means the coder saw the
+answer and applied no code; it counts the answer as coded, with no code.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from .._io import read_table_file
+from ..errors import CodebookError
+from ._model import Codebook
+
+__all__ = ["CODING_COLUMNS", "read_codings", "check_codings"]
+
+CODING_COLUMNS = ("response_id", "coder", "code", "category")
+
+
+def read_codings(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a tidy coding table (CSV or Parquet) as strings."""
+    return read_table_file(path)
+
+
+def check_codings(
+    codings: pd.DataFrame,
+    codebook: Codebook | None = None,
+    *,
+    known_ids: set[str] | None = None,
+) -> pd.DataFrame:
+    """Validate and normalise a coding table.
+
+    Returns a copy with string columns ``response_id, coder, code, category``
+    (category filled from the codebook; empty code = coded with no code),
+    duplicates removed. Unknown codes (E751) or response ids not in
+    ``known_ids`` (E752) are coded errors that name the offending ids.
+    """
+    missing = [c for c in ("response_id", "coder", "code") if c not in codings.columns]
+    if missing:
+        raise CodebookError(
+            "E750", f"Coding table lacks column(s) {', '.join(missing)}; expected response_id, coder, code[, category]."
+        )
+    df = codings.copy()
+    if "category" not in df.columns:
+        df["category"] = ""
+    df = df[list(CODING_COLUMNS)]
+    for c in CODING_COLUMNS:
+        df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str).str.strip()
+    if (df["response_id"] == "").any():
+        row = int((df["response_id"] == "").to_numpy().argmax())
+        raise CodebookError("E750", f"Coding table row {row + 2} has an empty response_id.")
+    if (df["coder"] == "").any():
+        row = int((df["coder"] == "").to_numpy().argmax())
+        raise CodebookError("E750", f"Coding table row {row + 2} has an empty coder.")
+    if codebook is not None:
+        cat_of = codebook.category_of()
+        coded = df["code"] != ""
+        unknown = sorted(set(df.loc[coded, "code"]) - set(cat_of))
+        if unknown:
+            raise CodebookError(
+                "E751", f"Coding table uses code(s) not in codebook '{codebook.name}': {', '.join(unknown[:10])}."
+            )
+        df.loc[coded, "category"] = df.loc[coded, "code"].map(cat_of)
+    if known_ids is not None:
+        stray = sorted(set(df["response_id"]) - known_ids)
+        if stray:
+            raise CodebookError(
+                "E752",
+                f"{len(stray)} response_id(s) in the coding table are not in the corpus, e.g. {', '.join(stray[:5])}.",
+            )
+    return df.drop_duplicates().reset_index(drop=True)

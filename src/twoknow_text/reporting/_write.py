@@ -1,0 +1,101 @@
+"""Write the final outputs: CSV tables, the HTML report and a manifest."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .._io import atomic_open, write_table
+from ..codebook import load_codebook
+from ..codebook._codings import read_codings
+from ..errors import CodebookError
+from ..manifest import write_manifest
+from ..records import Corpus
+from ._html import render_html
+from ._tables import FrequencyReport, frequency_report
+
+__all__ = ["write_report", "report_files", "read_deidentified"]
+
+OUTPUT_NAMES = ("frequencies.csv", "frequencies_by_subgroup.csv", "cooccurrence.csv", "report.html")
+
+
+def write_report(rep: FrequencyReport, out_dir: str | os.PathLike[str], *, title: str | None = None) -> dict[str, Path]:
+    """Write ``frequencies.csv``, ``frequencies_by_subgroup.csv``,
+    ``cooccurrence.csv`` and ``report.html`` into ``out_dir``, atomically.
+    Every CSV carries a ``source`` column saying which codes it counts."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    freq = rep.frequencies.copy()
+    freq["source"] = rep.source.label
+    sub = rep.by_subgroup.copy()
+    sub["source"] = rep.source.label
+    paths = {
+        "frequencies": write_table(freq, out / "frequencies.csv"),
+        "by_subgroup": write_table(sub, out / "frequencies_by_subgroup.csv"),
+        "cooccurrence": write_table(rep.cooccurrence.reset_index(), out / "cooccurrence.csv"),
+    }
+    with atomic_open(out / "report.html") as fh:
+        fh.write(render_html(rep, title=title))
+    paths["html"] = out / "report.html"
+    return paths
+
+
+def read_deidentified(
+    path: str | os.PathLike[str], options: Any = None, *, verify: bool = True, **read_kwargs: Any
+) -> Corpus:
+    """Read a file written by ``twoknow deid`` as a de-identified :class:`Corpus`.
+
+    The file keeps the input's shape (wide or long), so it is read with the
+    same reading options as the raw export (``text_cols=``, ``id_col=``...,
+    see :func:`twoknow_text.reading.read_survey`). With ``verify`` its deid
+    manifest must match the file's bytes (``verify_deidentified``), so an
+    unprocessed or edited file is refused (coded DeidError).
+    """
+    from ..reading import read_survey
+
+    if verify:
+        from ..deid import verify_deidentified
+
+        verify_deidentified(path)
+    corpus, _ = read_survey(path, options, **read_kwargs)
+    return Corpus(list(corpus), deidentified=verify)
+
+
+def report_files(
+    codings: str | os.PathLike[str],
+    corpus: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    codebook: str | os.PathLike[str] | None = None,
+    coder: str | None = None,
+    by: Sequence[str] = (),
+    confidence: float = 0.95,
+    read_options: Any = None,
+    verify: bool = True,
+    **read_kwargs: Any,
+) -> tuple[FrequencyReport, dict[str, Path]]:
+    """File-to-file version used by ``twoknow report``; writes a manifest too.
+
+    ``corpus`` is the de-identified file, read with ``read_options`` /
+    ``read_kwargs`` (see :func:`read_deidentified`).
+    """
+    cb = load_codebook(codebook)
+    corp = read_deidentified(corpus, read_options, verify=verify, **read_kwargs)
+    if not len(corp):
+        raise CodebookError("E755", f"The corpus file {Path(corpus).name} holds no answers.")
+    rep = frequency_report(read_codings(codings), corp, cb, coder=coder, by=by, confidence=confidence)
+    paths = write_report(rep, out_dir)
+    inputs = [codings, corpus] + ([codebook] if codebook else [])
+    write_manifest(
+        Path(out_dir) / "manifest.json",
+        command="report",
+        inputs=inputs,
+        config={"coder": coder, "by": list(by), "confidence": confidence, "codebook": cb.name,
+                "codebook_version": cb.version},
+        outputs=list(paths.values()),
+        extra={"stage": "report", "source": rep.source.label, "n_respondents": rep.n_respondents,
+               "n_answers": rep.n_answers},
+    )
+    return rep, paths

@@ -1,0 +1,132 @@
+"""The clustering core: features → UMAP → HDBSCAN → outliers → merge.
+
+BERTopic's defaults leave 30-50% of short answers as outliers and split or
+lump themes unpredictably. What helps short texts without training (measured
+on StackOverflow20k titles, see ``benchmarks/themes_stackoverflow.py``):
+
+- cluster on the sentence embedding *plus* a small SVD of the answers'
+  TF-IDF (short answers have very distinctive keywords the embedding blurs);
+- UMAP to a few dimensions with the cosine metric and ``min_dist=0``;
+- HDBSCAN with ``min_cluster_size`` scaled to the corpus size;
+- every outlier assigned to its nearest theme centroid (cosine) unless it is
+  less similar than a threshold;
+- themes whose centroids are nearly identical merged.
+
+Everything here is plain numpy/scikit-learn and seeded by ``random_state``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "text_features",
+    "resolve_min_cluster_size",
+    "centroids",
+    "assign_to_centroids",
+    "merge_similar",
+    "relabel_by_size",
+    "ClusterResult",
+]
+
+
+@dataclass
+class ClusterResult:
+    """Labels after clustering (``-1`` = outlier) and the reduced coordinates."""
+
+    labels: np.ndarray
+    reduced: np.ndarray
+    n_outliers_raw: int
+
+
+def text_features(texts: list[str], n_components: int, random_state: int, *, tokenizer=None, stop_words=None) -> np.ndarray | None:
+    """L2-normalised truncated SVD (LSA) of the answers' TF-IDF, or None if too little vocabulary."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    min_df = 2 if len(texts) >= 50 else 1
+    vec = TfidfVectorizer(
+        sublinear_tf=True,
+        min_df=min_df,
+        tokenizer=tokenizer,
+        token_pattern=None if tokenizer is not None else r"(?u)\b\w[\w+#.-]*\w\b|\b\w\b",
+        stop_words=stop_words,
+        lowercase=True,
+        dtype=np.float32,
+    )
+    try:
+        tf = vec.fit_transform(texts)
+    except ValueError:  # empty vocabulary (all stop words, one repeated answer, ...)
+        return None
+    k = min(n_components, tf.shape[1] - 1, tf.shape[0] - 1)
+    if k < 2:
+        return None
+    svd = TruncatedSVD(n_components=k, random_state=random_state, algorithm="randomized", n_iter=5)
+    s = svd.fit_transform(tf).astype(np.float32)
+    norms = np.linalg.norm(s, axis=1, keepdims=True)
+    return s / np.maximum(norms, 1e-12)
+
+
+def resolve_min_cluster_size(n: int, min_cluster_size: int | str, fraction: float) -> int:
+    """``"auto"`` → ``fraction`` of the corpus, at least 10 and at most 500."""
+    if min_cluster_size == "auto":
+        return int(min(500, max(10, round(fraction * n))))
+    return int(min_cluster_size)
+
+
+def centroids(x: np.ndarray, labels: np.ndarray, ids: list[int]) -> np.ndarray:
+    """Unit-norm mean vector of each theme in ``ids`` (rows in that order)."""
+    c = np.vstack([x[labels == k].mean(axis=0) for k in ids]).astype(np.float32)
+    return c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
+
+
+def assign_to_centroids(x: np.ndarray, cents: np.ndarray, ids: list[int], threshold: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centroid by cosine; rows below ``threshold`` stay ``-1``. Returns (labels, similarity)."""
+    xn = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    sims = xn @ cents.T
+    best = np.argmax(sims, axis=1)
+    sim = sims[np.arange(len(x)), best]
+    lab = np.asarray(ids)[best]
+    lab = np.where(sim >= threshold, lab, -1)
+    return lab.astype(int), sim
+
+
+def merge_similar(x: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[np.ndarray, dict[int, int]]:
+    """Merge themes whose centroids have cosine ≥ ``threshold`` (greedy, most similar pair first).
+
+    Returns the new labels and ``{old_id: surviving_id}`` for merged themes;
+    the larger theme's id survives.
+    """
+    labels = labels.copy()
+    mapping: dict[int, int] = {}
+    if threshold >= 1.0:
+        return labels, mapping
+    while True:
+        ids = [int(k) for k in np.unique(labels) if k >= 0]
+        if len(ids) < 2:
+            break
+        c = centroids(x, labels, ids)
+        s = c @ c.T
+        np.fill_diagonal(s, -1.0)
+        i, j = np.unravel_index(np.argmax(s), s.shape)
+        if s[i, j] < threshold:
+            break
+        a, b = ids[i], ids[j]
+        keep, drop = (a, b) if (labels == a).sum() >= (labels == b).sum() else (b, a)
+        labels[labels == drop] = keep
+        mapping[drop] = keep
+        for k, v in list(mapping.items()):
+            if v == drop:
+                mapping[k] = keep
+    return labels, mapping
+
+
+def relabel_by_size(labels: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
+    """Renumber themes 0..k-1 by decreasing size (ties by old id); ``-1`` stays ``-1``."""
+    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+    order = sorted(zip(ids.tolist(), counts.tolist()), key=lambda t: (-t[1], t[0]))
+    mapping = {old: new for new, (old, _) in enumerate(order)}
+    out = np.array([mapping.get(int(v), -1) for v in labels], dtype=int)
+    return out, mapping

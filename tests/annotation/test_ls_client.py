@@ -1,0 +1,59 @@
+"""Coded errors of the client and server helpers that need no running server."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from twoknow_text.annotation import connect, find_ls_venv, start_server
+from twoknow_text.annotation._server import free_port, server_env
+from twoknow_text.errors import LabelStudioError
+
+
+def test_unreachable_server_fails_fast_with_a_code() -> None:
+    port = free_port()  # nothing listens there
+    t0 = time.monotonic()
+    with pytest.raises(LabelStudioError) as err:
+        connect(f"http://127.0.0.1:{port}", "sometoken123")
+    assert err.value.code == "E510"
+    assert time.monotonic() - t0 < 6  # one quick retry, not the long backoff
+    assert "sometoken123" not in err.value.message
+
+
+def test_missing_url_and_token_are_coded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    with pytest.raises(LabelStudioError) as err:
+        connect()
+    assert err.value.code == "E508"
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
+    with pytest.raises(LabelStudioError) as err:
+        connect()
+    assert err.value.code == "E509"
+
+
+def test_missing_venv_names_the_install_command(tmp_path: Path) -> None:
+    with pytest.raises(LabelStudioError) as err:
+        find_ls_venv(tmp_path / "no-such-venv")
+    assert err.value.code == "E501" and "make install-ls" in err.value.message
+
+
+def test_bad_admin_token_is_refused_before_starting(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "label-studio").write_text("#!/bin/sh\nexit 1\n")
+    with pytest.raises(LabelStudioError) as err:
+        start_server(data_dir=tmp_path / "d", token="no spaces!", venv=venv)
+    assert err.value.code == "E505"
+
+
+def test_server_env_is_scrubbed_and_offline(tmp_path: Path) -> None:
+    env = server_env(tmp_path, {"PORT": "80", "HOST": "0.0.0.0", "LABEL_STUDIO_USERNAME": "x", "PASSWORD": "p",
+                                "PATH": "/bin", "SENTRY_DSN": "https://example.invalid/1"})
+    for k in ("PORT", "HOST", "LABEL_STUDIO_USERNAME", "PASSWORD"):
+        assert k not in env
+    assert env["SENTRY_DSN"] == "" and env["LABEL_STUDIO_COLLECT_ANALYTICS"] == "false"
+    assert env["LABEL_STUDIO_LATEST_VERSION_CHECK"] == "false"
+    assert env["LABEL_STUDIO_BASE_DATA_DIR"] == str(tmp_path.resolve()) and env["PATH"] == "/bin"
