@@ -37,7 +37,7 @@ install-ls: $(LSSTAMP)
 
 demo: $(STAMP) $(LSSTAMP)
 	$(BIN)/twoknow themes src/twoknow_text/data/sample/survey_sample.csv --format wide --id-col respondent_id \
-	    --text-col q1_led_to_it --text-col q2_made_easier --text-col q3_situations --text-col q4_stops_you \
+	    --language-col language --text-col q1_led_to_it --text-col q2_made_easier --text-col q3_situations --text-col q4_stops_you \
 	    --out $(DEMO_OUT) --seed 42
 	@echo "Report: $(abspath $(DEMO_OUT))/report.html"
 

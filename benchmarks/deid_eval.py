@@ -40,7 +40,7 @@ import platform
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +59,7 @@ from twoknow_text.deid.planted import (  # noqa: E402
 
 SYNTH = Path("/work/shared/bench/pii_presidio_synth/synth_dataset_v2.json")
 RESULTS = ROOT / "benchmarks" / "results" / "deid.json"
+CHUNK = 250
 
 SYNTH_MAP = {
     "PERSON": "PERSON",
@@ -177,6 +178,59 @@ def platform_and_clean(records, predictions) -> dict:
             "clean_answers": clean, "clean_unchanged": clean_ok / clean if clean else None}
 
 
+# Non-English answers: no spaCy pipeline is installed for them, so names rest on
+# the capitalised-word heuristic (config ``capitalised_name_heuristic``). German is
+# left out of it (every noun is capitalised).
+_NON_EN_NAMED = {
+    "fi": ["Terapeuttini {n} auttoi minua paljon viime vuonna.", "Kerroin asiasta ystävälleni {n}, joka kuunteli.",
+           "Olin yksinäinen, ja vain {n} tiesi siitä.", "Soitin tukipuhelimeen ja {n} vastasi minulle.",
+           "{n} tiesi siitä ainoana."],
+    "sv": ["Min terapeut {n} hjälpte mig mycket förra året.", "Jag berättade om det för min vän {n}.",
+           "Jag var ensam, och bara {n} visste om det.", "Jag ringde stödlinjen och {n} svarade.",
+           "{n} var den enda som visste."],
+}
+_NON_EN_CLEAN = {
+    "fi": ["Käytin Toria ja VPN:ää joka ilta, koska tunsin itseni näkymättömäksi.",
+           "Telegram-ryhmät tekivät siitä helpompaa, linkit jaettiin siellä.",
+           "Olin yksinäinen ja stressaantunut töiden takia, ja join liikaa.",
+           "Löysin ryhmät Discordista ja myöhemmin Redditistä viikonloppuisin."],
+    "sv": ["Jag använde Tor och en VPN varje kväll, för att jag kände mig osynlig.",
+           "Ensamhet och stress på jobbet var de största orsakerna.",
+           "Jag hittade grupperna på Discord och senare på Reddit på helgerna.",
+           "Varningsmeddelandet på Google fick mig att sluta och tänka."],
+}
+
+
+def non_english_names(n: int = 200, seed: int = 3) -> dict:
+    """Name recall and clean-answer precision in Finnish and Swedish, heuristic off vs on."""
+    import random
+
+    from twoknow_text.deid.planted import FIRST_NAMES, LAST_NAMES
+
+    rng = random.Random(seed)
+    recs = []
+    for i in range(n):
+        lang = "fi" if i % 2 else "sv"
+        if i % 3 == 0:
+            recs.append((lang, rng.choice(_NON_EN_CLEAN[lang]), None))
+            continue
+        name = rng.choice(FIRST_NAMES) + (" " + rng.choice(LAST_NAMES) if rng.random() < 0.6 else "")
+        t = rng.choice(_NON_EN_NAMED[lang])
+        recs.append((lang, t.format(n=name), (t.index("{n}"), t.index("{n}") + len(name))))
+    out = {}
+    for flag in (False, True):
+        eng = Deidentifier(DeidConfig(capitalised_name_heuristic=flag))
+        preds = eng.analyze([r[1] for r in recs], [r[0] for r in recs])
+        named = [(r, p) for r, p in zip(recs, preds, strict=True) if r[2]]
+        clean = [(r, p) for r, p in zip(recs, preds, strict=True) if not r[2]]
+        hit = sum(any(s.start <= r[2][0] and s.end >= r[2][1] for s in p) for r, p in named)
+        out["heuristic_on" if flag else "heuristic_off"] = {
+            "name_recall": hit / len(named), "clean_unchanged": sum(not p for _, p in clean) / len(clean),
+            "names": len(named), "clean": len(clean),
+        }
+    return out
+
+
 class PresidioDefault:
     """Presidio's default recognizers + the same small spaCy model, offline."""
 
@@ -207,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--synth-limit", type=int, default=None)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--n-sample", type=int, default=1000, help="answers of the bundled sample (speed only)")
     ap.add_argument("--skip-presidio", action="store_true")
     args = ap.parse_args(argv)
 
@@ -214,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         "planted": load_planted(args.n_planted, args.seed),
         "presidio_synth": load_synth(args.synth_limit),
     }
+    if args.n_sample:
+        from twoknow_text.synth import load_sample
+
+        datasets["survey_sample"] = [(t, None, None, "sample") for t in load_sample().texts[: args.n_sample]]
     # Presidio's defaults first: its registry loader looks recognizer classes up
     # by class name, and the project's recognizers reuse some of those names.
     pres = None
@@ -232,12 +291,25 @@ def main(argv: list[str] | None = None) -> int:
     for dname, recs in datasets.items():
         texts = [r[0] for r in recs]
         dres = {"n_answers": len(texts)}
-        for sname, fn in systems.items():
-            t = time.perf_counter()
-            preds = fn(texts)
-            secs = time.perf_counter() - t
-            res = score(recs, preds)
-            res.update(platform_and_clean(recs, preds))
+        # Interleave the systems chunk by chunk (alternating who goes first) so that
+        # load from other processes on this shared machine hits both alike.
+        preds_by = {s: [] for s in systems}
+        secs_by = {s: 0.0 for s in systems}
+        for ci, a in enumerate(range(0, len(texts), CHUNK)):
+            order = list(systems) if ci % 2 == 0 else list(reversed(list(systems)))
+            for sname in order:
+                t = time.perf_counter()
+                preds_by[sname].extend(systems[sname](texts[a : a + CHUNK]))
+                secs_by[sname] += time.perf_counter() - t
+        for sname in systems:
+            preds, secs = preds_by[sname], secs_by[sname]
+            if recs[0][1] is None:  # no gold spans: speed, what was found, platform names kept
+                res = {"predicted_by_type": dict(sorted(Counter(t for p in preds for t, _, _ in p).items()))}
+                res.update(platform_and_clean([(r[0], [], []) for r in recs], preds))
+                res["clean_unchanged"] = None
+            else:
+                res = score(recs, preds)
+                res.update(platform_and_clean(recs, preds))
             res["answers_per_second"] = len(texts) / secs
             res["seconds"] = secs
             if dname == "planted":
@@ -255,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         if "presidio_default" in dres:
             dres["speed_ratio"] = dres["twoknow"]["answers_per_second"] / dres["presidio_default"]["answers_per_second"]
         results["datasets"][dname] = dres
+    results["non_english_names"] = non_english_names()
     results["targets"] = {
         "planted_recall_structured>=0.99": results["datasets"]["planted"]["twoknow"]["recall_structured"],
         "planted_recall_names_places>=0.95": results["datasets"]["planted"]["twoknow"]["recall_names_places"],
@@ -277,7 +350,7 @@ def print_table(results: dict) -> None:
     for dname, d in results["datasets"].items():
         systems = [s for s in ("twoknow", "presidio_default") if s in d]
         print(f"\n== {dname} ({d['n_answers']} answers) ==")
-        types = sorted({t for s in systems for t in d[s]["per_type"]})
+        types = sorted({t for s in systems for t in d[s].get("per_type", {})})
         head = f"{'type':<18}" + "".join(f"| {s[:16]:^26}" for s in systems)
         print(head)
         print(f"{'':<18}" + "".join(f"| {'recall':>6} {'prec':>6} {'F2':>6} {'n':>5}" for _ in systems))
@@ -287,6 +360,9 @@ def print_table(results: dict) -> None:
                 p = d[s]["per_type"].get(t)
                 row += "| " + (f"{_f(p['recall'])} {_f(p['precision'])} {_f(p['f2'])} {p['gold']:>5}" if p else " " * 26)
             print(row)
+        if "predicted_by_type" in d[systems[0]]:
+            for s in systems:
+                print(f"{s}: found {d[s]['predicted_by_type']}")
         for key in ("recall_all", "precision_all", "recall_structured", "recall_names_places",
                     "recall_organization", "platform_kept", "clean_unchanged", "answers_per_second"):
             print(f"{key:<22}" + "".join(f"| {_f(d[s].get(key)):>24} " for s in systems))
@@ -297,6 +373,8 @@ def print_table(results: dict) -> None:
             for k, v in d["twoknow"]["recall_by_kind"].items():
                 pv = d.get("presidio_default", {}).get("recall_by_kind", {}).get(k)
                 print(f"  {k:<18} {v:6.3f}  {_f(pv)}")
+    if "non_english_names" in results:
+        print("\nnon-English names (fi/sv, no NER pipeline):", json.dumps(results["non_english_names"]))
     print("\ntargets:", json.dumps(results["targets"], default=float))
 
 

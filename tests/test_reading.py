@@ -650,6 +650,8 @@ _cell = st.one_of(
     st.just(""),
     st.just("   "),
     st.text(alphabet="abc xyzäö,;\"'\n", min_size=1, max_size=12),
+    st.text(alphabet="abcdef ", min_size=21, max_size=40),  # over max_chars=20 once stripped (mostly)
+    st.text(alphabet="\x01\x02\x03ab", min_size=1, max_size=10),  # control-character junk
 )
 _ident = st.one_of(st.just(""), st.sampled_from(["1", "2", "3", "a", "b"]))
 
@@ -659,22 +661,30 @@ _ident = st.one_of(st.just(""), st.sampled_from(["1", "2", "3", "a", "b"]))
 def test_property_long_form_matches_a_reference_model(tmp_path_factory, rows, delimiter) -> None:
     path = write_csv(tmp_path_factory.mktemp("p") / "prop.csv", [["id", "answer"], *map(list, rows)],
                      delimiter=delimiter)
-    corpus, report = read_survey(path, id_col="id", text_cols="answer", delimiter=delimiter)
+    corpus, report = read_survey(path, id_col="id", text_cols="answer", delimiter=delimiter, max_chars=20)
     # Reference: missing id → missing_id; later occurrence of an id → duplicate_id;
-    # blank text → empty_text; otherwise kept (stripped).
+    # blank → empty_text; over 20 chars → too_long; mostly control characters
+    # → unreadable_cell; otherwise kept (stripped).
     seen: set[str] = set()
     expected_kept, expected_reasons = [], []
     for ident, text in rows:
+        stripped = text.strip()
+        n_ctrl = sum(ch in "\x01\x02\x03" for ch in stripped)
         if not ident.strip():
             expected_reasons.append("missing_id")
-        elif ident in seen:
+            continue
+        if ident in seen:
             expected_reasons.append("duplicate_id")
-        elif not text.strip():
-            seen.add(ident)
+            continue
+        seen.add(ident)
+        if not stripped:
             expected_reasons.append("empty_text")
+        elif len(stripped) > 20:
+            expected_reasons.append("too_long")
+        elif n_ctrl and n_ctrl / len(stripped) > 0.05:
+            expected_reasons.append("unreadable_cell")
         else:
-            seen.add(ident)
-            expected_kept.append((ident, text.strip()))
+            expected_kept.append((ident, stripped))
     assert report.answers_in == len(rows) == report.kept + len(report.skipped)
     assert list(zip(corpus.ids, corpus.texts, strict=True)) == expected_kept
     assert [s.reason for s in report.skipped] == expected_reasons

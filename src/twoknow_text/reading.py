@@ -584,6 +584,9 @@ def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
         else:
             raise InputError("E014", f"{p.name} has no sheet '{opts.sheet}'{_suggest(str(opts.sheet), names)}")
         ws = wb[sheet_name]
+        # Some exporters write a wrong <dimension>; read-only mode would trust it and cut columns.
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
         it = ws.iter_rows(values_only=True)
         header: list[Any] | None = None
         rows: list[tuple[int, list[Any] | None]] = []
@@ -617,6 +620,8 @@ def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
 
 
 def _sheet_has_data(ws: Any) -> bool:
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
     for values in ws.iter_rows(values_only=True):
         if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
             return True

@@ -577,9 +577,10 @@ def generate_survey(
     ws_rng = random.Random(seed + 2)
     for k, a in enumerate(answers):
         if a is not None and ws_rng.random() < 0.004:
-            answers[k] = None if ws_rng.random() < 0.5 else a
-            if answers[k] is not None:
-                answers[k] = SyntheticAnswer(a.response_id, a.respondent_id, a.question_id, a.language, "  ", [])
+            blank = ws_rng.random() < 0.5
+            answers[k] = None if blank else SyntheticAnswer(
+                a.response_id, a.respondent_id, a.question_id, a.language, "  ", []
+            )
     if plant:
         plant_step([a for a in answers if a is not None and a.text.strip()], seed)
 

@@ -57,3 +57,66 @@ def test_server_env_is_scrubbed_and_offline(tmp_path: Path) -> None:
     assert env["SENTRY_DSN"] == "" and env["LABEL_STUDIO_COLLECT_ANALYTICS"] == "false"
     assert env["LABEL_STUDIO_LATEST_VERSION_CHECK"] == "false"
     assert env["LABEL_STUDIO_BASE_DATA_DIR"] == str(tmp_path.resolve()) and env["PATH"] == "/bin"
+
+
+class _Flaky:
+    """A loopback HTTP server that answers 503 a few times, then like Label Studio's whoami."""
+
+    def __init__(self, failures: int, status_after: int = 200) -> None:
+        import http.server
+        import threading
+
+        self.calls = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                outer.calls += 1
+                status = 503 if outer.calls <= failures else status_after
+                body = b'{"id": 1, "email": "admin@example.com"}' if status == 200 else b'{"detail": "x"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_5xx_answers_are_retried_with_backoff_then_succeed() -> None:
+    srv = _Flaky(failures=1)
+    try:
+        t0 = time.monotonic()
+        client = connect(srv.url, "sometoken123")
+        assert srv.calls == 2 and time.monotonic() - t0 >= 0.4  # waited before retrying
+        srv.calls = -1  # two more failures: beyond connect's single retry, within the default budget
+        assert client.users.whoami().email == "admin@example.com"
+        assert srv.calls == 2
+    finally:
+        srv.close()
+
+
+def test_persistent_5xx_and_bad_token_become_coded_errors() -> None:
+    srv = _Flaky(failures=100)
+    try:
+        with pytest.raises(LabelStudioError) as err:
+            connect(srv.url, "sometoken123")
+        assert err.value.code == "E514" and srv.calls == 2
+    finally:
+        srv.close()
+    srv = _Flaky(failures=0, status_after=401)
+    try:
+        with pytest.raises(LabelStudioError) as err:
+            connect(srv.url, "sometoken123")
+        assert err.value.code == "E511"
+    finally:
+        srv.close()

@@ -72,7 +72,7 @@ def test_revise_writes_codebook_table_final_and_manifest(tmp_path, capsys):
     table = pd.read_csv(tmp_path / "revised.revision.csv")
     assert set(table["action"]) == {"keep", "revise"}
     manifest = json.loads((tmp_path / "revised.manifest.json").read_text(encoding="utf-8"))
-    assert manifest["config"] == {"threshold": 0.7} and len(manifest["inputs"]) == 2
+    assert manifest["config"]["threshold"] == 0.7 and len(manifest["inputs"]) == 2
 
 
 @pytest.mark.slow

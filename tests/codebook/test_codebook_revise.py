@@ -73,3 +73,17 @@ def test_bad_agreement_tables(tmp_path):
     p = tmp_path / "ag.csv"
     _agreement(cb).to_csv(p, index=False)
     assert math.isclose(revision_table(cb, p).set_index("code").loc["sit_other", "alpha"], 0.30)
+
+
+def test_agreement_stage_column_names_and_lower_bound():
+    cb = load_codebook()
+    ag = _agreement(cb).rename(columns={"alpha": "krippendorff_alpha"})
+    ag["krippendorff_alpha_low"] = ag["krippendorff_alpha"] - 0.1
+    t = revision_table(cb, ag).set_index("code")
+    assert t.loc["bar_guilt_shame", "action"] == "keep"
+    strict = revision_table(cb, ag, criterion="lower").set_index("code")
+    assert strict.loc["bar_guilt_shame", "action"] == "revise"
+    assert strict.loc["mot_curiosity", "alpha"] == pytest.approx(0.75)
+    with pytest.raises(CodebookError) as ei:
+        revision_table(cb, ag, criterion="median")
+    assert ei.value.code == "E721"

@@ -192,3 +192,18 @@ def test_bundled_schemas_match_test_copies(test_data):
     for name in ("Codebook.xsd", "Project.xsd"):
         bundled = (resources.files("twoknow_text") / "data" / "refi-qda" / name).read_bytes()
         assert bundled == (test_data / "refi-qda" / name).read_bytes()
+
+
+@pytest.mark.parametrize("engine", ["lxml", "xmlschema"])
+def test_validate_refi_catches_schema_violations(engine, tmp_path):
+    from twoknow_text.codebook import validate_refi
+    from twoknow_text.codebook._refi import qdc_bytes
+
+    good = qdc_bytes(load_codebook())
+    validate_refi(good, "qdc", engine=engine)
+    bad = good.replace(b'isCodable="true"', b'isCodable="maybe"', 1)
+    with pytest.raises(CodebookError) as ei:
+        validate_refi(bad, "qdc", engine=engine)
+    assert ei.value.code == "E730"
+    with pytest.raises(CodebookError):
+        validate_refi(good, "qde", engine=engine)  # a codebook is not a project

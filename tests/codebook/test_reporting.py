@@ -175,3 +175,23 @@ def test_render_without_subgroups(mini):
     rep = frequency_report(codings, corpus, load_codebook(), coder="coder_b")
     html = render_html(rep, title="T & <b>")
     assert "<title>T &amp; &lt;b&gt;</title>" in html
+
+
+def test_label_studio_pull_shape_drops_predictions_and_cancelled(mini):
+    """The pull adds source/status columns: model pre-annotations and cancelled work are not codings."""
+    corpus, codings = mini
+    pulled = codings.assign(source="annotation", status="coded", comment="", score=float("nan"))
+    extra = pd.DataFrame(
+        [
+            {"response_id": "R06:q4_stops_you", "coder": "model:themes-v1", "code": "mot_curiosity",
+             "category": "motivations", "source": "prediction", "status": "coded"},
+            {"response_id": "R06:q4_stops_you", "coder": "coder_a", "code": "mot_curiosity",
+             "category": "motivations", "source": "annotation", "status": "cancelled"},
+            {"response_id": "R06:q4_stops_you", "coder": "", "code": "", "category": "",
+             "source": "annotation", "status": "unfinished"},
+        ]
+    )
+    rep = frequency_report(pd.concat([pulled, extra]), corpus, load_codebook(), coder="coder_a")
+    assert _row(rep.frequencies, "mot_curiosity").n_respondents == 3  # R06 not added
+    maj = frequency_report(pd.concat([pulled, extra]), corpus, load_codebook(), coder="majority")
+    assert maj.source.coders == ("coder_a", "coder_b")

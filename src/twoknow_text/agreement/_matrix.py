@@ -305,6 +305,14 @@ def _is_missing(v: Any) -> bool:
     return isinstance(v, str) and v.strip() == ""
 
 
+def _clean(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Stripped strings and a missing mask, vectorised (no per-cell Python calls)."""
+    missing = series.isna().to_numpy()
+    out = series.astype("string").fillna("").str.strip()
+    missing = missing | (out == "").to_numpy()
+    return out, missing
+
+
 def _as_number(v: Any) -> float | None:
     if isinstance(v, bool):
         return None
@@ -412,14 +420,17 @@ def reliability_data(
     df = table[needed].copy()
     if df.empty:
         raise AgreementError("E602", "The coding table has no rows.")
-    bad_ids = df[unit_col].map(_is_missing) | df[coder_col].map(_is_missing)
+    units_s, unit_missing = _clean(df[unit_col])
+    coders_s, coder_missing = _clean(df[coder_col])
+    bad_ids = unit_missing | coder_missing
     if bad_ids.any():
-        raise AgreementError(
-            "E602", f"Row {df.index[bad_ids.to_numpy()][0]} has an empty '{unit_col}' or '{coder_col}'."
-        )
-    df[unit_col] = df[unit_col].map(lambda v: str(v).strip())
-    df[coder_col] = df[coder_col].map(lambda v: str(v).strip())
-    empty = df[value_col].map(_is_missing).to_numpy()
+        raise AgreementError("E602", f"Row {df.index[bad_ids][0]} has an empty '{unit_col}' or '{coder_col}'.")
+    df[unit_col] = units_s.astype(object)
+    df[coder_col] = coders_s.astype(object)
+    if multi_label:
+        empty = _clean(df[value_col])[1]
+    else:
+        empty = df[value_col].map(_is_missing).to_numpy()
 
     coders = list(_all_coders) if _all_coders is not None else sorted(df[coder_col].unique())
     if len(set(df[coder_col])) < 2:
@@ -532,7 +543,7 @@ def _multi_label(
 ) -> MultiLabelData:
     if len(coders) > _MAX_ML_CODERS:
         raise AgreementError("E610", f"Multi-label agreement supports at most {_MAX_ML_CODERS} coders; got {len(coders)}.")
-    codes_col = df[value_col].where(~empty, "").map(lambda v: str(v).strip())
+    codes_col = _clean(df[value_col])[0].astype(object)
     unknown: Counter[str] = Counter()
     drop = np.zeros(len(df), dtype=bool)
     if allowed:

@@ -38,11 +38,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # click usage errors and the like
         import click
+        from typer import Abort as TyperAbort
+        from typer._click.exceptions import ClickException as TyperClickException  # typer vendors click
 
-        if isinstance(exc, click.exceptions.ClickException):
+        if isinstance(exc, (click.exceptions.ClickException, TyperClickException)):
             exc.show()
             return 2
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, (click.exceptions.Abort, TyperAbort)):
             return 1
         raise
     return 0

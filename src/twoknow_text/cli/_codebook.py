@@ -147,6 +147,8 @@ def revise_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="Revised codebook (YAML)."),
     threshold: float = typer.Option(0.667, "--threshold", "-t", help="Minimum Krippendorff alpha."),
     final: Optional[Path] = typer.Option(None, "--final", help="Also write the final codebook (active codes that meet it)."),
+    alpha_col: Optional[str] = typer.Option(None, "--alpha-col", help="Alpha column (default: alpha or krippendorff_alpha)."),
+    lower_bound: bool = typer.Option(False, "--lower-bound", help="Judge by the CI lower bound (<alpha-col>_low)."),
     force: bool = typer.Option(False, "--force", help="Replace existing outputs."),
 ) -> None:
     """Record each code's alpha; flag codes below the threshold for revision."""
@@ -156,20 +158,21 @@ def revise_cmd(
 
     _refuse_overwrite(out, force)
     cb = load_codebook(codebook)
-    revised, table = revise_codebook(cb, agreement, threshold)
+    crit = "lower" if lower_bound else "point"
+    revised, table = revise_codebook(cb, agreement, threshold, alpha_col=alpha_col, criterion=crit)
     save_codebook(revised, out)
     table_path = out.with_suffix(".revision.csv")
     write_table(table, table_path)
     outputs = [out, table_path]
     if final is not None:
         _refuse_overwrite(final, force)
-        save_codebook(final_codebook(cb, agreement, threshold), final)
+        save_codebook(final_codebook(cb, agreement, threshold, alpha_col=alpha_col, criterion=crit), final)
         outputs.append(final)
     write_manifest(
         out.with_suffix(".manifest.json"),
         command="codebook revise",
         inputs=[codebook, agreement],
-        config={"threshold": threshold},
+        config={"threshold": threshold, "alpha_col": alpha_col, "criterion": crit},
         outputs=outputs,
         extra={"stage": "codebook", "actions": table["action"].value_counts().to_dict()},
     )

@@ -3,6 +3,11 @@
 One row per (response, coder, code): ``response_id, coder, code`` plus an
 optional ``category``. A row with an empty ``code`` means the coder saw the
 answer and applied no code; it counts the answer as coded, with no code.
+
+The Label Studio pull (``twoknow_text.annotation.pull``) adds columns; two
+of them matter here: rows with ``source == "prediction"`` (model
+pre-annotations, coder ``model:...``) and rows with ``status`` ``cancelled``
+or ``unfinished`` are not a person's coding and are left out.
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ def check_codings(
             "E750", f"Coding table lacks column(s) {', '.join(missing)}; expected response_id, coder, code[, category]."
         )
     df = codings.copy()
+    if "source" in df.columns:
+        df = df[~df["source"].astype(str).isin(["prediction"])]
+    if "status" in df.columns:
+        df = df[~df["status"].astype(str).isin(["cancelled", "unfinished"])]
     if "category" not in df.columns:
         df["category"] = ""
     df = df[list(CODING_COLUMNS)]

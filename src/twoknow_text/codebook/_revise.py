@@ -1,8 +1,8 @@
 """From agreement to revision: flag codes whose reliability is too low.
 
 Input is the agreement stage's per-code table (one row per code with at
-least ``code`` and ``alpha``: Krippendorff's alpha of that code's
-present/absent judgements across coders). Krippendorff's own guidance is to
+least ``code`` and ``alpha`` or ``krippendorff_alpha``: Krippendorff's alpha
+of that code's present/absent judgements across coders). Krippendorff's own guidance is to
 rely on variables with alpha >= .800 and to draw only tentative conclusions
 from .667 <= alpha < .800; the default threshold here is .667.
 """
@@ -24,17 +24,33 @@ __all__ = ["DEFAULT_THRESHOLD", "read_agreement", "revision_table", "revise_code
 DEFAULT_THRESHOLD = 0.667
 
 
-def read_agreement(path_or_df: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
-    """Read a per-code agreement table; it needs ``code`` and ``alpha`` columns."""
+_ALPHA_COLUMNS = ("alpha", "krippendorff_alpha")
+
+
+def read_agreement(
+    path_or_df: str | os.PathLike[str] | pd.DataFrame, *, alpha_col: str | None = None, criterion: str = "point"
+) -> pd.DataFrame:
+    """Read a per-code agreement table into ``code, alpha`` (plus its other columns).
+
+    The alpha column is ``alpha_col`` or the first of ``alpha`` /
+    ``krippendorff_alpha`` (the agreement stage's name). ``criterion="lower"``
+    judges codes by the lower bound of the alpha's confidence interval
+    (``<alpha_col>_low``) instead of the point estimate, the stricter reading.
+    """
     df = path_or_df.copy() if isinstance(path_or_df, pd.DataFrame) else read_table_file(path_or_df)
-    missing = [c for c in ("code", "alpha") if c not in df.columns]
+    if criterion not in ("point", "lower"):
+        raise CodebookError("E721", f"The 'criterion' parameter must be 'point' or 'lower'. Got {criterion!r} instead.")
+    col = alpha_col or next((c for c in _ALPHA_COLUMNS if c in df.columns), "alpha")
+    if criterion == "lower":
+        col = f"{col}_low"
+    missing = [c for c in ("code", col) if c not in df.columns]
     if missing:
         raise CodebookError(
             "E720", f"Agreement table lacks column(s) {', '.join(missing)}; has {', '.join(map(str, df.columns))}."
         )
     df = df.copy()
     df["code"] = df["code"].astype(str).str.strip()
-    df["alpha"] = pd.to_numeric(df["alpha"], errors="coerce")
+    df["alpha"] = pd.to_numeric(df[col], errors="coerce")
     if df["code"].duplicated().any():
         dup = df.loc[df["code"].duplicated(), "code"].iloc[0]
         raise CodebookError("E720", f"Agreement table has code '{dup}' more than once.")
@@ -46,7 +62,14 @@ def _check_threshold(threshold: float) -> None:
         raise CodebookError("E721", f"The 'threshold' parameter must be a number in [-1, 1]. Got {threshold!r} instead.")
 
 
-def revision_table(cb: Codebook, agreement: pd.DataFrame | str | os.PathLike[str], threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+def revision_table(
+    cb: Codebook,
+    agreement: pd.DataFrame | str | os.PathLike[str],
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    alpha_col: str | None = None,
+    criterion: str = "point",
+) -> pd.DataFrame:
     """One row per codebook code: ``code, category, status, alpha, meets, action``.
 
     ``action`` is ``keep`` (alpha >= threshold), ``revise`` (below it: revise
@@ -56,7 +79,7 @@ def revision_table(cb: Codebook, agreement: pd.DataFrame | str | os.PathLike[str
     action ``not in codebook``.
     """
     _check_threshold(threshold)
-    ag = read_agreement(agreement)
+    ag = read_agreement(agreement, alpha_col=alpha_col, criterion=criterion)
     alpha = dict(zip(ag["code"], ag["alpha"], strict=True))
     rows = []
     for c in cb.codes:
@@ -93,6 +116,8 @@ def revise_codebook(
     *,
     date: _dt.date | None = None,
     reason: str = "",
+    alpha_col: str | None = None,
+    criterion: str = "point",
 ) -> tuple[Codebook, pd.DataFrame]:
     """Record each code's alpha in its history and flag the ones below threshold.
 
@@ -103,11 +128,11 @@ def revise_codebook(
     decision (:func:`~twoknow_text.codebook.set_status`).
     Returns ``(revised codebook, revision table)``.
     """
-    table = revision_table(cb, agreement, threshold)
+    table = revision_table(cb, agreement, threshold, alpha_col=alpha_col, criterion=criterion)
     day = date or _dt.datetime.now(_dt.timezone.utc).date()
     new = cb.model_copy(deep=True)
     by_row = table.set_index("code").to_dict(orient="index")
-    note = reason or f"threshold {threshold:.3f}"
+    note = reason or f"threshold {threshold:.3f}" + (" on the CI lower bound" if criterion == "lower" else "")
     for code in new.codes:
         row = by_row.get(code.id)
         if row is None or row["action"] in ("retired", "no data"):
@@ -127,10 +152,15 @@ def revise_codebook(
 
 
 def final_codebook(
-    cb: Codebook, agreement: pd.DataFrame | str | os.PathLike[str], threshold: float = DEFAULT_THRESHOLD
+    cb: Codebook,
+    agreement: pd.DataFrame | str | os.PathLike[str],
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    alpha_col: str | None = None,
+    criterion: str = "point",
 ) -> Codebook:
     """The codebook to report with: only active codes whose alpha meets the threshold."""
-    table = revision_table(cb, agreement, threshold)
+    table = revision_table(cb, agreement, threshold, alpha_col=alpha_col, criterion=criterion)
     keep = set(table.loc[table["meets"] & (table["status"] == "active"), "code"])
     codes = [c.model_copy(deep=True) for c in cb.codes if c.id in keep]
     # a kept code whose parent was dropped moves up a level

@@ -174,10 +174,12 @@ def codes_from_themes(
     """Add one *candidate* code per theme to a copy of ``cb``.
 
     Returns ``(codebook, table)`` where ``table`` has one row per theme:
-    ``theme_id, code, label, size, suggested_category, score, runner_up,
-    runner_up_score, nearest_code, nearest_code_score``. BERTopic's outlier
-    theme ``-1`` is skipped unless ``include_outliers``. Re-running on the
-    same themes does not duplicate codes: an existing id is left as it is.
+    ``theme_id, code, label, size, action, suggested_category, score,
+    runner_up, runner_up_score, nearest_code, nearest_code_score``.
+    BERTopic's outlier theme ``-1`` is skipped unless ``include_outliers``.
+    A theme whose ``code_id`` column (zero-shot themes) names a code already
+    in the codebook adds nothing (action ``matches <code>``). Re-running on the
+    same themes does not duplicate codes (action ``exists``).
     """
     df = read_themes(themes) if not isinstance(themes, pd.DataFrame) else themes.copy()
     source_name = Path(themes).name if not isinstance(themes, pd.DataFrame) else "themes table"
@@ -188,7 +190,7 @@ def codes_from_themes(
     rows = df.to_dict(orient="records")
     if not rows:
         return cb.model_copy(deep=True), pd.DataFrame(
-            columns=["theme_id", "code", "label", "size", "suggested_category", "score", "runner_up",
+            columns=["theme_id", "code", "label", "size", "action", "suggested_category", "score", "runner_up",
                      "runner_up_score", "nearest_code", "nearest_code_score"]
         )
     items = []
@@ -209,7 +211,14 @@ def codes_from_themes(
         if not re.match(r"^[a-z]", cid):
             cid = "c" + cid
         label = f"Theme {tid}: " + (", ".join(words[:4]) if words else str(r["label"]))
-        if cid not in existing:
+        matched = str(r.get("code_id") or "").strip()
+        if matched and matched in new:
+            action, cid = f"matches {matched}", matched
+        elif cid in existing:
+            action = "exists"
+        else:
+            action = "candidate added"
+        if action == "candidate added":
             reason = f"suggested category {s.category} (cosine {s.score:.2f}"
             if s.runner_up:
                 reason += f"; next {s.runner_up} {s.runner_up_score:.2f}"
@@ -239,6 +248,7 @@ def codes_from_themes(
                 "code": cid,
                 "label": label,
                 "size": int(float(r["size"] or 0)),
+                "action": action,
                 "suggested_category": s.category,
                 "score": round(s.score, 4),
                 "runner_up": s.runner_up,

@@ -94,6 +94,12 @@ _TIME_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
+#: Case endings and clitics seen on loanwords in Finnish, Swedish and German answers.
+_CASE_ENDINGS = frozenset(
+    """a ä ia iä n in ssa ssä issa issä sta stä ista istä lla llä illa illä lta ltä ilta iltä lle ille
+    iin hin ksi iksi na nä ina inä t it s en et ens ets e es""".split()
+)
+
 _SPACE = re.compile(r"\s+")
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 
@@ -151,6 +157,18 @@ class AllowList:
             return True
         labels = u.split(".")
         return len(labels) == 2 and labels[0] in self.platform_tokens and labels[1] in _PUBLIC_TLDS
+
+    def is_platform_inflection(self, word: str) -> bool:
+        """A platform name with a Finnish/Swedish/German case ending or a compound:
+        "Toria", "Telegramissa", "Discordiin", "Telegram-ryhmät", "Signals". ("Torsten" is not.)"""
+        w = word.casefold()
+        head = re.split(r"[-:’']", w, maxsplit=1)[0]
+        if head != w and head in self.platform_tokens:
+            return True
+        for tok in self.platform_tokens:
+            if len(tok) >= 3 and w.startswith(tok) and w[len(tok):] in _CASE_ENDINGS:
+                return True
+        return False
 
     def contains_platform(self, span_text: str) -> bool:
         """True when any token of the span is a platform name."""

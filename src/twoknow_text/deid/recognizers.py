@@ -375,6 +375,8 @@ class UrlRecognizer(TwoknowPatternRecognizer):
                     return None  # "notes.zip", "script.py"
                 if host in PLATFORM_DOMAINS or host.removeprefix("www.") in PLATFORM_DOMAINS:
                     return None  # a platform named by its domain
+                if value.isupper():
+                    return None  # "ASP.NET": a product name written in capitals
                 if len(labels) == 2 and (tld not in _BARE_TLDS or tld in _WORDLIKE_TLDS):
                     # "alone.now", "home.it": typos far more often than sites
                     if not any(c.isdigit() or c == "-" for c in labels[0]):
@@ -545,6 +547,12 @@ class PhoneRecognizer(TwoknowPatternRecognizer):
                     found += sum(c.isdigit() for c in m.raw_string)
                 if found >= run_digits:
                     break  # every digit of the run is accounted for: other regions add nothing
+            if international:
+                # "+44 7700 900123" (a reserved drama range) is not VALID but is
+                # still written as someone's number: a '+' and a plausible length
+                # are enough at a lower score.
+                for m in phonenumbers.PhoneNumberMatcher(window, regions[0], leniency=Leniency.POSSIBLE):
+                    candidates.append(_Hit(ws + m.start, ws + m.end, 0.75, "phonenumbers_possible", False))
         candidates.extend(super()._hits(text))
         # one region may see "757-2013" where another sees "(329) 757-2013": keep the longest
         candidates.sort(key=lambda h: (-(h.end - h.start), -h.score, h.start))
@@ -896,24 +904,44 @@ _EN_STREET_TYPES = (
     r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Place|Pl|Way|Terrace|Close|"
     r"Crescent|Square|Sq|Parkway|Pkwy|Highway|Hwy|Row|Grove|Gardens|Mews|Walk|Hill)"
 )
-_NORDIC_SUFFIX = (
-    r"(?:tie|katu|kuja|polku|tori|väylä|raitti|rinne|kaari|puisto|ranta|"
-    r"gatan|gata|vägen|väg|stigen|gränd|torget|backen|allén|"
-    r"veien|vegen|gaten|gate|vej|gade|"
-    r"straße|strasse|str\.|weg|platz|gasse|allee)"
+# Street names written as one compound word ending in the street type.
+_COMPOUND_SUFFIX = (
+    r"(?:tie|katu|kuja|polku|tori|väylä|raitti|rinne|kaari|puisto|ranta|"  # Finnish
+    r"gatan|gata|vägen|väg|stigen|gränd|torget|backen|allén|"  # Swedish
+    r"veien|vegen|gaten|gate|vej|gade|vegur|braut|stræti|"  # Norwegian, Danish, Icelandic
+    r"straße|strasse|str\.|weg|platz|gasse|allee|"  # German
+    r"laan|straat|plein|gracht|kade|singel|dreef)"  # Dutch, Flemish
 )
-_CAP = r"[A-ZÅÄÖÆØÜ]"
-_LOW = r"[a-zåäöæøüéß]"
+# Nordic qualifiers written before a street name: "Östra Hamngatan", "Pohjoinen Rautatiekatu".
+_STREET_QUALIFIER = (
+    r"(?:Östra|Västra|Norra|Södra|Stora|Lilla|Nya|Gamla|Store|Lille|Nedre|Øvre|Vester|Øster|Nørre|Søndre|"
+    r"Pohjoinen|Eteläinen|Itäinen|Läntinen|Vanha|Uusi|Sankt|Alte|Neue|Große|Kleine)"
+)
+# Street types written before the name: "Via Roma 131", "Rue de Virton 38", "Calle Mayor 5".
+_PREFIX_TYPES = (
+    r"(?:Rue|Avenue|Boulevard|Chemin|Allée|Impasse|Quai|Via|Viale|Vicolo|Corso|Piazza|Piazzale|Largo|"
+    r"Rua|Avenida|Travessa|Praça|Calle|Carrer|Plaza|Paseo|Camino|Ulica|ul\.|Aleja|al\.)"
+)
+_PARTICLES = r"(?:(?:de|du|des|la|le|les|del|della|dei|degli|da|do|dos|das|di|van|von|der|d'|l')\s*)"
+_CAP = r"[A-ZÅÄÖÆØÜÀ-ÞĀ-Ž]"
+_LOW = r"[a-zåäöæøüéßðþíáóúýèàìòùç]"
+_UNIT = r"(?:,?\s+(?:Apt|Apartment|Flat|Unit|Suite|Ste|as\.|lgh\.?)\.?\s*#?\d{1,5}[A-Z]?(?![\w-])){0,2}"
+_HOUSE = r"\d{1,4}(?:\s?[A-Z](?![\w']))?(?:\s?\d{1,3}(?![\d\w]))?(?:\s?[a-z](?![\w']))?"
 
 
 @_factory
 class StreetAddressRecognizer(TwoknowPatternRecognizer):
-    """Street addresses: English ``12 Baker Street`` / ``221B Baker St.`` and
-    Nordic/German ``Mannerheimintie 12 B 5``, ``Drottninggatan 5``,
-    ``Karl Johans gate 22``, ``Hauptstraße 3``; also ``P.O. Box 123``.
+    """Street addresses with a house number.
+
+    English ``12 Baker Street`` / ``221B Baker St., Apt 4``; compound Nordic,
+    German and Dutch names ``Mannerheimintie 12 B 5``, ``Drottninggatan 5``,
+    ``Östra Hamngatan 3``, ``Hauptstraße 3``, ``Rooseveltlaan 110``;
+    two-word ``Thorvald Meyers gate 22``; Romance ``Via Roma 131``,
+    ``Rue de Virton 38``, ``29 Rue de Tanger``; ``P.O. Box 123`` and a bare
+    ``Apt. 117`` / ``Suite 464`` unit.
 
     Case-sensitive on the street name (a capitalised name), so "3 times a
-    week on the road" is not an address.
+    week on the road" or "via Telegram 5 times" is not an address.
     """
 
     ENTITY = "STREET_ADDRESS"
@@ -921,25 +949,34 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
     PATTERNS = (
         (
             "en_street",
-            r"(?<![\w/.-])\d{1,5}[A-Za-z]?(?:-\d{1,5})?,?\s+(?:" + _CAP + r"[\w'’-]+\s+){1,3}" + _EN_STREET_TYPES + r"\b\.?"
-            r"(?:,?\s+(?:Apt|Apartment|Flat|Unit|Suite)\.?\s*\w{1,5})?",
+            r"(?<![\w/.-])\d{1,5}[A-Za-z]?(?:-\d{1,5})?,?\s+(?:" + _CAP + r"[\w'’-]+\s+){1,3}" + _EN_STREET_TYPES
+            + r"\b\.?" + _UNIT,
             0.75,
             _CS,
         ),
         (
-            "nordic_street",
-            r"(?<![\w-])(?:" + _CAP + _LOW + r"+\s+)?" + _CAP + _LOW + r"{3,}" + _NORDIC_SUFFIX
-            + r"\s+\d{1,4}(?:\s?[A-Z](?![\w']))?(?:\s?\d{1,3}(?!\d))?(?:\s?[a-z](?![\w']))?",
+            "compound_street",
+            r"(?<![\w-])(?:" + _STREET_QUALIFIER + r"\s+)?" + _CAP + _LOW + r"{3,}" + _COMPOUND_SUFFIX
+            + r"\s+" + _HOUSE + _UNIT,
             0.75,
             _CS,
         ),
         (
             "nordic_two_word",
-            r"(?<![\w-])(?:" + _CAP + _LOW + r"+\s+)?" + _CAP + _LOW + r"+s\s+(?:gate|gata|vei|vej|gade|väg)\s+\d{1,4}(?:\s?[A-Z](?![\w']))?",
+            r"(?<![\w-])(?:" + _CAP + _LOW + r"+\s+)?" + _CAP + _LOW + r"+s\s+(?:gate|gata|vei|vej|gade|väg)\s+"
+            + _HOUSE + _UNIT,
             0.75,
             _CS,
         ),
+        (
+            "prefix_type_street",
+            r"(?<![\w-])(?:\d{1,4}(?:\s?(?:bis|ter))?,?\s+)?" + _PREFIX_TYPES + r"\s+" + _PARTICLES + r"*"
+            + _CAP + r"[\w'’-]+(?:\s+" + _PARTICLES + r"*" + _CAP + r"[\w'’-]+){0,2}(?:,?\s+\d{1,4}[a-zA-Z]?(?![\w-]))?" + _UNIT,
+            0.7,
+            _CS,
+        ),
         ("po_box", r"(?i:\b(?:P\.?\s?O\.?\s?Box|PL|Postilokero|Box)\s+\d{1,6})\b", 0.6, _CS),
+        ("unit", r"(?<![\w-])(?:Apt|Apartment|Suite|Flat)\.?\s+#?\d{1,5}[A-Z]?(?![\w-])", 0.6, _CS),
     )
     CONTEXT = ("address", "live", "lived", "street", "osoite", "adress", "home")
 
@@ -949,8 +986,15 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
         # "for 12 Years Road"-like capitalised noise: the street name must not be a time word
         if re.match(r"\d+\s+(?:Years?|Months?|Weeks?|Days?|Times?|Hours?)\b", value):
             return None
-        if match.re.pattern.startswith("(?i:\\b(?:P") and value.split()[0].upper() in ("PL", "BOX"):
+        pattern = match.re.pattern
+        if pattern.startswith("(?i:\\b(?:P") and value.split()[0].upper() in ("PL", "BOX"):
             # "PL 123" only next to a postcode-like context is too rare to trust alone
             if not re.search(r"\b\d{5}\b", text[end : end + 20]):
                 return None
+        if _PREFIX_TYPES in pattern:
+            # a Romance-style street needs its number, before or after the name
+            if not any(c.isdigit() for c in value):
+                return None
+            if any(w.lower().strip(",.") in _NOT_A_NAME for w in value.split()[1:]):
+                return None  # "Via Telegram 5 times"
         return start, end, -1.0

@@ -148,6 +148,7 @@ def find_residual_risks(text: str, allow_list: AllowList | None = None, *, langu
                 or low in _COMMON_CAPS
                 or (word.isupper() and len(word) <= 5)
                 or allow.is_allowed(word)
+                or allow.is_platform_inflection(word)
             ):
                 continue
             out.append(ResidualFlag(kind="capitalised_token", start=m.start(1), end=m.end(1)))

@@ -15,7 +15,7 @@ Error codes E300-E310 (``ModelError``):
   failed; E310 a bad parameter value
 """
 
-from ._backends import BACKEND_ALIASES, BACKENDS, bf16_supported
+from ._backends import BACKEND_ALIASES, BACKENDS, bf16_is_fast, bf16_supported, onnx_available
 from ._cache import EmbeddingCache, text_key
 from ._embedder import Embedder, EncodeStats, normalize_rows
 from ._identity import default_cache_dir, packaged_model_path
@@ -27,6 +27,8 @@ __all__ = [
     "BACKENDS",
     "BACKEND_ALIASES",
     "bf16_supported",
+    "bf16_is_fast",
+    "onnx_available",
     "default_cache_dir",
     "normalize_rows",
     "packaged_model_path",

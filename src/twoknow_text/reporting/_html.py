@@ -59,6 +59,25 @@ def _freq_table(df: pd.DataFrame, extra: list[str] = ()) -> str:
     return "".join(out)
 
 
+def _codebook_table(rep: FrequencyReport) -> str:
+    """The codes counted, with their definitions, so the report reads on its own."""
+    cb = rep.codebook
+    listed = set(rep.frequencies.loc[rep.frequencies["level"] == "code", "id"])
+    cat_label = {c.id: c.label for c in cb.categories}
+    out = [
+        f"<h2>Codebook</h2><p class=meta>{_e(cb.name)} version {_e(cb.version)}.</p>",
+        "<table><thead><tr><th>Category</th><th>Id</th><th>Label</th><th>Status</th><th>Definition</th></tr></thead><tbody>",
+    ]
+    for c in cb.codes:
+        if c.id in listed:
+            out.append(
+                f"<tr><td>{_e(cat_label[c.category])}</td><td><code>{_e(c.id)}</code></td><td>{_e(c.label)}</td>"
+                f"<td>{_e(c.status)}</td><td>{_e(c.definition)}</td></tr>"
+            )
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
 def _figures(rep: FrequencyReport) -> list[tuple[str, object]]:
     import plotly.graph_objects as go
 
@@ -189,6 +208,7 @@ def render_html(rep: FrequencyReport, *, title: str | None = None) -> str:
         parts.append(_freq_table(sub, extra=["subgroup_value"]))
     if "cooccurrence" in fig_html:
         parts += ["<h2>Co-occurrence</h2>", fig_html["cooccurrence"]]
+    parts.append(_codebook_table(rep))
     parts.append(
         "<p class=meta>Made with twoknow_text. The tables hold counts only; no answer text is included.</p></body></html>"
     )

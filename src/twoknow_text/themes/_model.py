@@ -165,7 +165,7 @@ class ThemeModel:
         min_cluster_fraction: float = 0.01,
         min_samples: int | None = None,
         cluster_selection_method: str = "eom",
-        text_weight: float = 1.0,
+        text_weight: float = 0.5,
         text_components: int = 100,
         outlier_strategy: str = "embeddings",
         outlier_threshold: float = 0.0,

@@ -42,7 +42,7 @@ class ThemesConfig(StrictModel):
 
     # embedding
     embedding_model: str | None = Field(None, description="Local sentence-transformers folder; None = packaged all-MiniLM-L6-v2.")
-    backend: str = "torch"
+    backend: str = "auto"
     batch_size: int = 32
     cache_dir: str | None = None
     # clustering
@@ -54,7 +54,7 @@ class ThemesConfig(StrictModel):
     min_cluster_fraction: float = 0.01
     min_samples: int | None = None
     cluster_selection_method: Literal["eom", "leaf"] = "eom"
-    text_weight: float = 1.0
+    text_weight: float = 0.5
     text_components: int = 100
     outlier_strategy: Literal["embeddings", "c-tf-idf", "distributions", "none"] = "embeddings"
     outlier_threshold: float = 0.0
@@ -73,7 +73,7 @@ class ThemesConfig(StrictModel):
     # run
     min_answers: int = 20
     class_column: str | None = Field("question_id", description="Response field or metadata key for per-class themes.")
-    time_column: str | None = Field(None, description="Metadata key (wave or date) for themes over time.")
+    time_column: str | None = Field("wave", description="Metadata key (wave or date) for themes over time; ignored when absent.")
     time_bins: int | None = None
     save_model: bool = False
 

@@ -1,0 +1,117 @@
+"""Wall time and peak RSS of whole `twoknow themes` runs at 4,549 / 20,000 / 100,000 answers.
+
+Each size is a fresh process (`/usr/bin/time -v` when present, else
+`resource.getrusage` of the child), so model loading, imports and numba JIT
+are included ("cold"). Synthetic answers come from `twoknow_text.synth`
+(the generator of the bundled sample), written as a wide CSV like a survey
+export. For each size two runs are timed:
+
+- `full`: read → de-identify → embed → themes → outputs (the real command);
+- `already-deidentified`: the same without the de-identification step,
+  which isolates the theme stage (the alternative in the same run).
+
+The numba cache (`NUMBA_CACHE_DIR`) is cleared before the first run so the
+first size pays the JIT; later runs reuse it, as a user's second run does.
+
+Targets (2-core machine): 4,549 answers <= 45 s cold incl. model load and <= 2 GB;
+100,000 <= 10 min and <= 6 GB.
+
+Usage: python benchmarks/themes_scale.py [--sizes 4549,20000,100000] [--skip-full-above 20000]
+Writes benchmarks/results/themes_scale.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "themes_scale.json"
+TWOKNOW = Path(sys.executable).with_name("twoknow")
+QCOLS = ["q1_led_to_it", "q2_made_easier", "q3_situations", "q4_stops_you"]
+
+
+def make_input(n_answers: int, path: Path, seed: int = 7) -> int:
+    """Write a wide CSV with about ``n_answers`` non-empty answers; returns the exact count."""
+    from twoknow_text.synth import generate_survey
+
+    per = 3.9  # answers per respondent in the generator (some are left empty)
+    survey, _ = generate_survey(int(n_answers / per * 1.05) + 10, seed, plant=True)
+    long = survey.melt(id_vars=[c for c in survey.columns if c not in QCOLS], value_vars=QCOLS)
+    long = long[long["value"].astype(str).str.strip().ne("") & long["value"].notna()]
+    keep = long.iloc[:n_answers]
+    # back to wide, keeping only the kept answers
+    wide = keep.pivot_table(index=[c for c in survey.columns if c not in QCOLS], columns="variable", values="value", aggfunc="first").reset_index()
+    for q in QCOLS:
+        if q not in wide.columns:
+            wide[q] = ""
+    wide = wide[[c for c in survey.columns]]
+    wide.to_csv(path, index=False)
+    return int(wide[QCOLS].notna().sum().sum() - (wide[QCOLS] == "").sum().sum())
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> dict:
+    t = time.perf_counter()
+    if Path("/usr/bin/time").exists():
+        p = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+        rss_mb = int(m.group(1)) / 1024 if m else None
+    else:
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        print(p.stderr[-3000:], file=sys.stderr)
+    return {"wall_s": round(wall, 1), "peak_rss_mb": round(rss_mb, 0) if rss_mb else None, "returncode": p.returncode}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="4549,20000,100000")
+    ap.add_argument("--skip-full-above", type=int, default=10**9, help="skip the de-identifying run above this size")
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="themes_scale_", dir=ROOT / "benchmarks" / "results" / "tmp" if (ROOT / "benchmarks" / "results").is_dir() else None))
+    numba_dir = work / "numba"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    rows = []
+    try:
+        for n in sizes:
+            inp = work / f"survey_{n}.csv"
+            got = make_input(n, inp)
+            base = [str(TWOKNOW), "themes", str(inp), "--format", "wide", "--id-col", "respondent_id",
+                    *sum((["--text-col", q] for q in QCOLS), []), "--seed", str(args.seed)]
+            for mode in ("already-deidentified", "full"):
+                if mode == "full" and n > args.skip_full_above:
+                    continue
+                out = work / f"out_{n}_{mode}"
+                cmd = base + ["--out", str(out)] + (["--already-deidentified"] if mode != "full" else [])
+                r = timed(cmd, env)
+                man = json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").is_file() else {}
+                row = {"answers": got, "mode": mode, **r, "n_themes": man.get("n_themes"),
+                       "outlier_share": man.get("outlier_share"), "timings_s": man.get("timings_s")}
+                rows.append(row)
+                print(f"{got:>7,} answers  {mode:22s} wall {r['wall_s']:7.1f} s  peak RSS {r['peak_rss_mb'] or 0:7.0f} MB  "
+                      f"themes {row['n_themes']}  outliers {row['outlier_share']}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    targets = {"4549": {"wall_s": 45, "peak_rss_mb": 2048}, "100000": {"wall_s": 600, "peak_rss_mb": 6144}}
+    result = {"rows": rows, "targets": targets, "cpu_count": os.cpu_count(), "load_avg_at_end": os.getloadavg()}
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Save/load without pickle: same assignments and predictions in a new process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from themes_synth import make_answers
+from twoknow_text.errors import ModelError
+from twoknow_text.themes import ThemeModel, load_model
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, embedder):
+    texts, _ = make_answers(200, seed=2)
+    tm = ThemeModel(embedder=embedder, random_state=5, use_keybert=False).fit(texts)
+    tm.set_labels({tm.theme_ids_[0]: "My label <b>"})
+    path = tm.save(tmp_path_factory.mktemp("models") / "run1")
+    return tm, texts, path
+
+
+def test_folder_has_no_pickle(saved):
+    _, _, path = saved
+    names = {p.name for p in Path(path).rglob("*") if p.is_file()}
+    assert {"theme_model.json", "arrays.safetensors", "manifest.json", "topics.json", "config.json"} <= names
+    assert not [n for n in names if n.endswith((".pkl", ".pickle", ".bin", ".joblib"))]
+    manifest = json.loads((Path(path) / "manifest.json").read_text())
+    assert manifest["stage"] == "themes-model" and manifest["seeds"]["random_state"] == 5
+    assert "bertopic" in manifest["versions"]
+
+
+def test_load_in_new_process_gives_same_assignments(saved):
+    tm, texts, path = saved
+    script = (
+        "import json, sys\n"
+        "from twoknow_text.themes import load_model\n"
+        f"m = load_model({str(path)!r})\n"
+        f"texts = json.loads({json.dumps(json.dumps(texts))})\n"
+        "print(json.dumps({'labels': [int(x) for x in m.labels_], 'pred': [int(x) for x in m.predict(texts)],"
+        " 'label0': m.theme_label(m.theme_ids_[0]), 'themes': m.themes_.theme_id.tolist()}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["labels"] == [int(x) for x in tm.labels_]
+    assert got["pred"] == [int(x) for x in tm.predict(texts)]
+    assert got["label0"] == "My label <b>"
+    assert got["themes"] == tm.themes_.theme_id.tolist()
+
+
+def test_loaded_model_keeps_working(saved, embedder):
+    tm, texts, path = saved
+    m = load_model(path, embedder=embedder)
+    assert m.themes_[["theme_id", "label", "size"]].equals(tm.themes_[["theme_id", "label", "size"]])
+    ids = m.theme_ids_
+    m.merge([[ids[0], ids[1]]])
+    assert m.theme_label(ids[0]) == "My label <b>" and ids[1] not in m.theme_ids_
+    assert len(m.hierarchy()) == m.n_themes_ - 1
+
+
+def test_load_errors(saved, tmp_path):
+    _, _, path = saved
+    with pytest.raises(ModelError) as e:
+        load_model(tmp_path / "nope")
+    assert e.value.code == "E350"
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError) as e:
+        load_model(tmp_path / "empty")
+    assert e.value.code == "E351"
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(path, copy)
+    meta = json.loads((copy / "theme_model.json").read_text())
+    meta["custom_labels"] = {}
+    (copy / "theme_model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError) as e:
+        load_model(copy)
+    assert e.value.code == "E353"
