@@ -13,6 +13,8 @@ from twoknow_text.errors import LabelStudioError
 
 
 def test_unreachable_server_fails_fast_with_a_code() -> None:
+    import label_studio_sdk  # noqa: F401  (time the connection, not the first import)
+
     port = free_port()  # nothing listens there
     t0 = time.monotonic()
     with pytest.raises(LabelStudioError) as err:
@@ -120,3 +122,43 @@ def test_persistent_5xx_and_bad_token_become_coded_errors() -> None:
         assert err.value.code == "E511"
     finally:
         srv.close()
+
+
+class _LostAnswerLS:
+    """A stand-in client whose first import commits the tasks but loses the answer (HTTP 502)."""
+
+    def __init__(self) -> None:
+        from types import SimpleNamespace
+
+        self.held: list[dict] = []
+        self.import_calls = 0
+        self.projects = SimpleNamespace(import_tasks=self._import)
+        self.tasks = SimpleNamespace(list=self._list)
+
+    def _import(self, pid, request, return_task_ids=False, request_options=None):  # noqa: ANN001, ANN202
+        from types import SimpleNamespace
+
+        from label_studio_sdk.core.api_error import ApiError
+
+        assert request_options == {"max_retries": 0}  # the SDK must not blindly re-POST an import
+        self.import_calls += 1
+        self.held += list(request)
+        if self.import_calls == 1:
+            raise ApiError(status_code=502, body="bad gateway")
+        return SimpleNamespace(task_count=len(request))
+
+    def _list(self, project, include, page_size):  # noqa: ANN001, ANN202
+        from types import SimpleNamespace
+
+        return [SimpleNamespace(id=i, data=t["data"]) for i, t in enumerate(self.held)]
+
+
+def test_a_failed_chunk_is_checked_before_it_is_sent_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from twoknow_text.annotation import _push
+
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    fake = _LostAnswerLS()
+    tasks = [{"data": {"response_id": f"r{i}", "text": "x"}} for i in range(3)]
+    assert _push._import_chunk(fake, 1, tasks) == 3
+    # the server held the chunk after the lost answer: nothing was sent twice
+    assert fake.import_calls == 1 and [t["data"]["response_id"] for t in fake.held] == ["r0", "r1", "r2"]

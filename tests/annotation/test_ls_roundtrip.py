@@ -292,3 +292,46 @@ def test_cli_push_and_pull(ls_server, tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["ls", "pull", "--out", str(tmp_path / "x.csv"), "--project", title, "--url", ls_server.url,
                  "--token", "badtoken12345"]) == 2
     assert "error[E511]" in capsys.readouterr().err
+
+
+def test_cli_serve_prints_url_and_stops_on_ctrl_c(ls_server, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from twoknow_text.annotation._server import free_port
+
+    template = Path(request.config.cache.mkdir("twoknow-labelstudio")) / "template"  # built by ls_server
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "twoknow_text", "ls", "serve", "--port", str(port), "--data-dir",
+         str(tmp_path / "serve"), "--token", "servetoken123", "--template-dir", str(template)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        first = proc.stdout.readline()
+        assert f"running at http://127.0.0.1:{port}" in first, first
+        pid = int(first.split("(pid ")[1].split(",")[0])
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"http://127.0.0.1:{port}/health", timeout=5) as resp:
+            assert resp.status == 200
+        connect(f"http://127.0.0.1:{port}", "servetoken123")  # the token we asked for works
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+        assert "Label Studio stopped." in proc.stderr.read()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the Label Studio process outlived `twoknow ls serve`")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

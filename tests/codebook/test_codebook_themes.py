@@ -27,13 +27,16 @@ def test_candidates_get_the_right_category_by_embedding(test_data, embedder):
     cb = load_codebook()
     new, table = codes_from_themes(test_data / "codebook" / "mini_themes.csv", cb, embedder, min_size=5, date=DAY)
     # theme -1 (outliers) and theme 5 (3 answers < min_size) are skipped
-    assert list(table["theme_id"]) == ["0", "1", "2", "3", "4"]
+    assert list(table["theme_id"]) == ["0", "1", "2", "3", "4", "6"]
     assert list(table["suggested_category"]) == [
-        "situational_factors", "barriers", "facilitators", "barriers", "motivations"
+        "situational_factors", "barriers", "facilitators", "barriers", "motivations", "barriers"
     ]
     assert list(table["nearest_code"]) == [
-        "sit_loneliness_boredom", "bar_fear_of_getting_caught", "fac_anonymity_tools", "bar_help_seeking", "mot_curiosity"
+        "sit_loneliness_boredom", "bar_fear_of_getting_caught", "fac_anonymity_tools", "bar_help_seeking",
+        "mot_curiosity", "bar_help_seeking",
     ]
+    # theme 6 was matched to an existing code by zero-shot themes: no candidate for it
+    assert list(table["action"]) == ["candidate added"] * 5 + ["matches bar_help_seeking"]
     assert (table["score"] > table["runner_up_score"]).all()
     added = [c for c in new.codes if c.status == "candidate"]
     assert len(added) == 5 and len(new.codes) == len(cb.codes) + 5
@@ -43,8 +46,8 @@ def test_candidates_get_the_right_category_by_embedding(test_data, embedder):
     assert c0.examples[0].startswith("I spent every night alone")
     assert c0.history[0].date == DAY and "suggested category situational_factors" in c0.history[0].reason
     # idempotent: running again adds nothing
-    again, _ = codes_from_themes(test_data / "codebook" / "mini_themes.csv", new, embedder, min_size=5, date=DAY)
-    assert again.ids == new.ids
+    again, t2 = codes_from_themes(test_data / "codebook" / "mini_themes.csv", new, embedder, min_size=5, date=DAY)
+    assert again.ids == new.ids and list(t2["action"])[:5] == ["exists"] * 5
 
 
 @pytest.mark.slow

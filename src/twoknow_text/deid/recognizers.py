@@ -539,7 +539,7 @@ class PhoneRecognizer(TwoknowPatternRecognizer):
             window = text[ws:we]
             run_digits = sum(c.isdigit() for c in text[rs:re_])
             # an international number parses the same under any region: one pass is enough
-            international = window.lstrip("( ").startswith(("+", "00"))
+            international = text[max(0, rs - 2) : rs].endswith(("+", "+(")) or text.startswith("00", rs)
             for region in regions[:1] if international else regions:
                 found = 0
                 for m in phonenumbers.PhoneNumberMatcher(window, region, leniency=Leniency.VALID):
