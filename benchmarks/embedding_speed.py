@@ -4,8 +4,10 @@ Data: 2,000 StackOverflow titles from ``../shared/bench/stackoverflow20k``
 (short, like most survey answers) plus 300 longer synthetic answers
 (60-150 words, clinical and non-graphic). For each backend: sentences/s
 (median of interleaved repeats, same process, same data), the ratio to
-fp32, and the cosine of each vector to its fp32 twin (mean and min).
-Also: length-sorted batches vs input order, and a cached re-run.
+fp32 by wall time and by CPU time, and the cosine of each vector to its fp32 twin (mean and min).
+Agreement is also reported on 30 very short answers (1-4 words), where
+int8 is weakest. Also: length-sorted batches vs input order, the backend
+``"auto"`` picks here, and a cached re-run.
 
 Run: ``nice .venv/bin/python benchmarks/embedding_speed.py [--repeats 3]``
 Writes ``benchmarks/results/embedding.json``.
@@ -48,6 +50,15 @@ _PARTS = [
 ]
 
 
+# Very short answers, the weak spot of int8: checked for agreement only.
+SHORT_ANSWERS = [
+    "No.", "Yes", "Not sure", "Loneliness", "Stress", "I don't know", "Curiosity", "Guilt.", "Boredom",
+    "Fear of getting caught", "Nothing", "Alcohol", "Work stress", "Being alone", "My family", "Shame",
+    "A warning page", "Therapy helped", "VPN", "Too easy to find", "Depression", "Anxiety", "Nobody to talk to",
+    "Divorce", "Lost my job", "Habit", "Late at night", "Empathy", "The helpline", "n/a",
+]
+
+
 def load_texts(n_short: int, n_long: int, seed: int = 0) -> list[str]:
     import pandas as pd
 
@@ -68,6 +79,13 @@ def timed(fn, *args):
     t0 = time.perf_counter()
     out = fn(*args)
     return time.perf_counter() - t0, out
+
+
+def timed_cpu(fn, *args):
+    """Wall and CPU seconds: CPU time is less sensitive to other jobs on a shared machine."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - t0, time.process_time() - c0, out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,19 +118,24 @@ def main(argv: list[str] | None = None) -> int:
         embedders[label] = emb
 
     times: dict[str, list[float]] = {k: [] for k in embedders}
+    cpu: dict[str, list[float]] = {k: [] for k in embedders}
     vecs: dict[str, np.ndarray] = {}
     for r in range(args.repeats):
         for label, emb in embedders.items():  # interleaved: load drifts hit all alike
-            dt, v = timed(emb.encode, texts)
+            dt, ct, v = timed_cpu(emb.encode, texts)
             times[label].append(dt)
+            cpu[label].append(ct)
             vecs[label] = v
             print(f"  repeat {r + 1}: {label:11s} {n / dt:7.1f} sentences/s", file=sys.stderr)
 
     ref = vecs["torch-fp32"]
     fp32_rate = n / statistics.median(times["torch-fp32"])
+    fp32_cpu = statistics.median(cpu["torch-fp32"])
+    short_ref = embedders["torch-fp32"].encode(SHORT_ANSWERS)
     rows = []
     for label in embedders:
         cos = np.sum(normalize_rows(ref) * normalize_rows(vecs[label]), axis=1)
+        short_cos = np.sum(short_ref * embedders[label].encode(SHORT_ANSWERS), axis=1)
         rate = n / statistics.median(times[label])
         ratio = rate / fp32_rate
         rows.append(
@@ -123,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
                 "ratio_to_fp32": round(ratio, 2),
                 "cosine_mean": round(float(cos.mean()), 4),
                 "cosine_min": round(float(cos.min()), 4),
+                "cpu_s": round(statistics.median(cpu[label]), 2),
+                "cpu_ratio_to_fp32": round(fp32_cpu / statistics.median(cpu[label]), 2),
+                "short_answers_cosine_mean": round(float(short_cos.mean()), 4),
+                "short_answers_cosine_min": round(float(short_cos.min()), 4),
                 "load_s": round(load_s[label], 2),
                 "passes_bar": bool(label == "torch-fp32" or (ratio >= 1.8 and cos.mean() >= 0.99)),
             }
@@ -140,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(fp32_rate / (n / t_unsorted), 2),
     }
 
+    auto = Embedder(backend="auto", cache_dir=tmp / "artifacts")
+    auto_choice = auto.model_id.rsplit("/", 1)[-1]
+
     # Disk cache: a first run fills it, a second run reads everything back.
     cached = Embedder(backend="torch", cache_dir=tmp / "cache")
     t_first, _ = timed(cached.encode, texts)
@@ -155,10 +185,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\nEmbedding {n} texts ({args.short} StackOverflow titles + {args.long} long synthetic answers), "
           f"{torch.get_num_threads()} torch threads, median of {args.repeats}")
-    print(f"{'backend':12s} {'sent/s':>8s} {'ratio':>6s} {'cos mean':>9s} {'cos min':>8s} {'load s':>7s}  ships")
+    print(f"{'backend':12s} {'sent/s':>8s} {'ratio':>6s} {'cpu ratio':>9s} {'cos mean':>9s} {'cos min':>8s} "
+          f"{'short mean/min':>15s} {'load s':>7s}  ships")
     for row in rows:
-        print(f"{row['backend']:12s} {row['sentences_per_s']:8.1f} {row['ratio_to_fp32']:6.2f} "
-              f"{row['cosine_mean']:9.4f} {row['cosine_min']:8.4f} {row['load_s']:7.2f}  {row['passes_bar']}")
+        print(f"{row['backend']:12s} {row['sentences_per_s']:8.1f} {row['ratio_to_fp32']:6.2f} {row['cpu_ratio_to_fp32']:9.2f} "
+              f"{row['cosine_mean']:9.4f} {row['cosine_min']:8.4f} "
+              f"{row['short_answers_cosine_mean']:7.4f}/{row['short_answers_cosine_min']:.4f} {row['load_s']:7.2f}  {row['passes_bar']}")
+    print(f"backend='auto' on this machine: {auto_choice}")
     print(f"length-sorted batches vs input order (fp32): {sorting['ratio']:.2f}x")
     print(f"cache: first run {cache['first_run_s']} s, re-run {cache['cached_run_s']} s "
           f"({cache['cached_run_model_calls']} model calls, {cache['speedup']}x)")
@@ -176,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         "backends": rows,
         "length_sorting": sorting,
         "cache": cache,
+        "auto_backend_here": auto_choice,
         "bar": "a faster backend ships if >= 1.8x fp32 with mean cosine >= 0.99",
     }
     write_json(result, args.out)

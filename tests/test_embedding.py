@@ -22,7 +22,6 @@ from twoknow_text.embedding import (
     BACKEND_ALIASES,
     Embedder,
     EmbeddingCache,
-    bf16_is_fast,
     bf16_supported,
     normalize_rows,
     packaged_model_path,
@@ -381,6 +380,21 @@ def test_auto_rejects_a_backend_that_disagrees_with_fp32(monkeypatch: pytest.Mon
     assert ref.calls == 1  # the probe ran against fp32
 
 
+def test_auto_accepts_a_backend_that_agrees_with_fp32(monkeypatch: pytest.MonkeyPatch) -> None:
+    import twoknow_text.embedding._embedder as mod
+
+    monkeypatch.setattr(mod, "bf16_is_fast", lambda: False)
+    monkeypatch.setattr(mod, "onnx_available", lambda: True)
+    monkeypatch.setattr(mod, "_auto_verdicts", {})
+    ref, good = CountingBackend(), CountingBackend()
+    auto = Embedder(backend="auto")
+    built = {BACKEND_ALIASES["torch"]: ref, BACKEND_ALIASES["onnx"]: good}
+    monkeypatch.setattr(auto, "_build", lambda name: built[name])
+    assert auto.backend_name == BACKEND_ALIASES["onnx"]
+    assert auto.model_id.endswith("/onnx")
+    assert auto.load() is good
+
+
 # --- faster backends ---------------------------------------------------------
 
 
@@ -410,11 +424,7 @@ def test_onnx_int8_backend_matches_fp32(embedder: Embedder, tmp_path: Path) -> N
     # The export is cached by model digest, outside the repository.
     assert list((tmp_path / "onnx").glob("*/model-int8-per-channel.onnx"))
     assert not list((tmp_path / "onnx").glob("*/.export-*"))
-    if not bf16_is_fast():
-        # On this kind of CPU "auto" should settle on the validated ONNX backend.
-        auto = Embedder(backend="auto", cache_dir=tmp_path)
-        assert auto.backend_name == BACKEND_ALIASES["onnx"]
-        assert auto.model_id.endswith("/onnx")
+
 
 
 @pytest.mark.slow

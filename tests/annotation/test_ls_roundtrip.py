@@ -23,6 +23,7 @@ from twoknow_text.annotation import (
     pull_to_csv,
     push,
 )
+from twoknow_text.annotation._push import find_project
 from twoknow_text.cli import main
 from twoknow_text.codebook import load_codebook
 from twoknow_text.errors import LabelStudioError
@@ -94,6 +95,17 @@ def test_push_creates_project_then_second_push_adds_nothing(ls_client) -> None:
     rids = _task_rids(ls_client, rep.project_id)
     assert len(rids) == len(set(rids)) == 16
     assert ls_client.projects.get(rep.project_id).maximum_annotations == 2
+    assert not more.config_updated  # no codebook given: the project keeps its config
+
+    from twoknow_text.codebook import Code
+
+    cb = load_codebook()
+    cb2 = cb.model_copy(update={"codes": [*cb.codes, Code(id="sit_peer_pressure", label="Peer pressure",
+                                                            definition="Friends pushed.", category="situational_factors",
+                                                            status="candidate")]})
+    revised = push(bigger, title, cb2, client=ls_client, coders_per_task=2)
+    assert revised.config_updated and revised.n_imported == 0
+    assert 'alias="sit_peer_pressure"' in ls_client.projects.get(rep.project_id).label_config
 
 
 def test_interrupted_push_resumes_without_duplicates(ls_client) -> None:
@@ -105,8 +117,6 @@ def test_interrupted_push_resumes_without_duplicates(ls_client) -> None:
 
     with pytest.raises(KeyboardInterrupt):
         push(corpus, title, client=ls_client, chunk_size=5, on_chunk=crash_after_first_chunk)
-    from twoknow_text.annotation._push import find_project
-
     pid = int(find_project(ls_client, title).id)
     assert len(_task_rids(ls_client, pid)) == 5
 
@@ -215,8 +225,6 @@ def test_file_not_deidentified_is_refused_and_nothing_is_created(ls_client, tmp_
     with pytest.raises(LabelStudioError) as err:
         push(f, title, client=ls_client, text_cols=["answer"], id_col="id")
     assert err.value.code == "E530"
-    from twoknow_text.annotation._push import find_project
-
     assert find_project(ls_client, title) is None
 
 
@@ -335,3 +343,19 @@ def test_cli_serve_prints_url_and_stops_on_ctrl_c(ls_server, request: pytest.Fix
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_restarting_a_data_dir_keeps_its_token(ls_server, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    from twoknow_text.annotation import start_server
+
+    template = Path(request.config.cache.mkdir("twoknow-labelstudio")) / "template"  # built by ls_server
+    data = tmp_path / "restart"
+    with start_server(data_dir=data, token="firsttoken123", template_dir=template) as srv:
+        title = _title("restart")
+        push(_corpus(1), title, url=srv.url, token=srv.token)
+    with start_server(data_dir=data, token="firsttoken123", template_dir=template) as srv:
+        ls = connect(srv.url, srv.token)
+        assert len(_task_rids(ls, int(find_project(ls, title).id))) == 2  # the data survived the restart
+    with pytest.raises(LabelStudioError) as err:
+        start_server(data_dir=data, token="secondtoken123", template_dir=template)
+    assert err.value.code == "E506"

@@ -195,3 +195,16 @@ def test_label_studio_pull_shape_drops_predictions_and_cancelled(mini):
     assert _row(rep.frequencies, "mot_curiosity").n_respondents == 3  # R06 not added
     maj = frequency_report(pd.concat([pulled, extra]), corpus, load_codebook(), coder="majority")
     assert maj.source.coders == ("coder_a", "coder_b")
+
+
+def test_unknown_codes_error_or_drop(mini):
+    corpus, codings = mini
+    cb = load_codebook()
+    small = cb.model_copy(update={"codes": [c for c in cb.codes if c.id != "mot_curiosity"]})
+    with pytest.raises(CodebookError) as ei:
+        frequency_report(codings, corpus, small, coder="coder_a")
+    assert ei.value.code == "E751" and "mot_curiosity" in ei.value.message
+    rep = frequency_report(codings, corpus, small, coder="coder_a", unknown_codes="drop")
+    assert "mot_curiosity" not in set(rep.frequencies["id"])
+    assert rep.n_answers == 30  # the answers stay in the denominator
+    assert any("left out" in n for n in rep.notes)

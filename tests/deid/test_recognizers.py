@@ -133,6 +133,14 @@ POSITIVES = [
     ("Add me on Wickr: quietman_7", "USERNAME", "quietman_7"),
     ("user name: birch.lantern12", "USERNAME", "birch.lantern12"),
     ("My Kik is frost_meadow if you want.", "USERNAME", "frost_meadow"),
+    ("I went by the name greyriver.", "USERNAME", "greyriver"),
+    ("I posted there as night_owl7 for a year.", "USERNAME", "night_owl7"),
+    ("Käyttäjänimeni oli varjokettu88 siellä.", "USERNAME", "varjokettu88"),
+    ("Nimimerkkini on Yökyöpeli.", "USERNAME", "Yökyöpeli"),
+    ("Mitt användarnamn var tyst_räv.", "USERNAME", "tyst_räv"),
+    ("Mein Benutzername war stillerFuchs7.", "USERNAME", "stillerFuchs7"),
+    ("Mi nombre de usuario era zorro_gris.", "USERNAME", "zorro_gris"),
+    ("Мой ник был grey_fox.", "USERNAME", "grey_fox"),
     # national ids
     ("My personal identity code is 131052-308T, which I should not have written.", "NATIONAL_ID", "131052-308T"),
     ("Mitt personnummer är 811218-9876.", "NATIONAL_ID", "811218-9876"),
@@ -141,6 +149,14 @@ POSITIVES = [
     ("We moved to Mannerheimintie 12 B 5 in the spring.", "STREET_ADDRESS", "Mannerheimintie 12 B 5"),
     ("The clinic is on Drottninggatan 5.", "STREET_ADDRESS", "Drottninggatan 5"),
     ("They lived at Thorvald Meyers gate 22 in Oslo.", "STREET_ADDRESS", "Thorvald Meyers gate 22"),
+    ("Then Hämeenkatu 3 A 12, Tampere.", "STREET_ADDRESS", "Hämeenkatu 3 A 12"),
+    ("I lived at 221B Baker St., Apt 4 then.", "STREET_ADDRESS", "221B Baker St., Apt 4"),
+    ("Östra Hamngatan 3 was the office.", "STREET_ADDRESS", "Östra Hamngatan 3"),
+    ("The flat was at Via Roma 131 in Turin.", "STREET_ADDRESS", "Via Roma 131"),
+    ("I stayed at 29 Rue de Tanger for a year.", "STREET_ADDRESS", "29 Rue de Tanger"),
+    ("Write to P.O. Box 123 instead.", "STREET_ADDRESS", "P.O. Box 123"),
+    ("Ring +44 7700 900123 (a reserved range, still a number).", "PHONE_NUMBER", "+44 7700 900123"),
+    ("Call 345-899-3560x4587 at work.", "PHONE_NUMBER", "345-899-3560x4587"),
 ]
 
 
@@ -190,6 +206,22 @@ NEGATIVES = [
     "The room number was 101 and I spent 45 minutes there.",
     "I paid 0.05 BTC once and 2.5 ETH another time.",
     "Send me an email at some point, or write @ night.",
+    "I was 14 when it started in 2008 and it lasted 3-4 hours a day.",
+    "I rated it 7/10, about 1.5 years, at 23:00, in the 2010s, the #1 reason, 100% sure.",
+    "Between 2015-2017 I spent 20-30 hours a week online; in 2018–2019 less.",
+    "About 1 000 000 people use Tor daily (2021 figures).",
+    "My score was 12 345 678 in the game.",
+    "I used Windows 10 and iOS 16.4.1 and Android 12.",
+    "Case no. 2019/12345 was closed in 12/2020.",
+    "Section 3.2.1 of the plan; chapter 11; page 234-245.",
+    "I go by feeling, and I post as often as I can.",
+    "I went by train every day and I was known as quiet.",
+    "My handle was the same everywhere; my username is private.",
+    "He said @everyone in the chat and I was @home.",
+    "I was alone.It was hard, and home.now feels different.",
+    "I used Node.js and ASP.NET at work.",
+    "I contacted them via Telegram 5 times.",
+    "Käyttäjänimi oli poistettu.",
 ]
 
 

@@ -74,7 +74,7 @@ def connect(
     token: str | None = None,
     *,
     max_retries: int = DEFAULT_MAX_RETRIES,
-    timeout: float = 120.0,
+    timeout: float = 600.0,
     check: bool = True,
 ) -> LabelStudio:
     """A ``label_studio_sdk.LabelStudio`` client, checked against the server.
@@ -83,6 +83,8 @@ def connect(
     ``LABEL_STUDIO_API_KEY`` (a team's existing server). With ``check`` the
     token is verified with one quick ``whoami`` call: an unreachable server
     fails in about a second (``E510``), a bad token with ``E511``.
+    ``timeout`` bounds one request: exporting or importing a large project
+    in one request can take minutes on a busy machine.
 
     >>> ls = connect("http://127.0.0.1:8080", "mytoken123")  # doctest: +SKIP
     >>> ls.users.whoami().email  # doctest: +SKIP

@@ -115,9 +115,9 @@ def check_deidentified(path: str | os.PathLike[str], *, allow_external_deid: boo
         if not allow_external_deid:
             raise LabelStudioError(
                 "E530",
-                f"Refusing to push {Path(path).name}: it was not de-identified by twoknow_text "
-                f"({exc.code}: {exc.message}) Run `twoknow deid` on it first; if you de-identified it "
-                f"with another tool, say so with {OVERRIDE_FLAG}.",
+                f"Refusing to push {Path(path).name}: not verified as de-identified by twoknow_text "
+                f"[{exc.code}: {exc.message}] If you de-identified it with another tool, say so with "
+                f"{OVERRIDE_FLAG}.",
             ) from None
     return False
 
@@ -463,8 +463,9 @@ def push(
         ``text_cols=``, ``id_col=``, ``format=``). A path must pass
         :func:`check_deidentified`; anything else ``E530``/``E531``.
     codebook:
-        A :class:`~twoknow_text.codebook.Codebook` or YAML path (default: the
-        bundled 2KNOW codebook); the labelling config is generated from it.
+        A :class:`~twoknow_text.codebook.Codebook` or YAML path; the labelling
+        config is generated from it. None: a new project gets the bundled
+        2KNOW codebook, an existing project keeps its config.
     coders_per_task:
         How many coders annotate each task (Label Studio's
         ``maximum_annotations`` with 100 % overlap).
@@ -538,7 +539,9 @@ def push(
             if full.maximum_annotations != coders_per_task:
                 changes["maximum_annotations"] = coders_per_task
                 changes["overlap_cohort_percentage"] = 100
-            if update_config and (full.label_config or "").strip() != xml.strip():
+            # without an explicit codebook an existing project keeps its config: a push that
+            # only adds answers must not swap a custom codebook for the default one
+            if update_config and codebook is not None and (full.label_config or "").strip() != xml.strip():
                 changes["label_config"] = xml
                 config_updated = True
             if changes:

@@ -258,6 +258,9 @@ def report_cmd(
         None, "--coder", help="Codes to count: 'adjudicated' (default when present), a coder's name, or 'majority'."
     ),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the Wilson intervals."),
+    drop_unknown_codes: bool = typer.Option(
+        False, "--drop-unknown-codes", help="Ignore codes the codebook lacks (e.g. a final codebook) instead of failing."
+    ),
     text_col: TextColOpt = None,
     id_col: IdColOpt = None,
     fmt: FormatOpt = None,
@@ -276,7 +279,8 @@ def report_cmd(
 
     kw = _read_kwargs(config, text_col, id_col, fmt, sheet, question_col, respondent_col, language_col)
     rep, paths = report_files(
-        codings, corpus, out, codebook=codebook, coder=coder, by=by, confidence=confidence, read_options=kw["options"]
+        codings, corpus, out, codebook=codebook, coder=coder, by=by, confidence=confidence, read_options=kw["options"],
+        unknown_codes="drop" if drop_unknown_codes else "error",
     )
     console.print(f"Source: {rep.source.label}. {rep.n_answers} answers, {rep.n_respondents} respondents.", markup=False)
     cats = rep.frequencies[rep.frequencies["level"] == "category"]

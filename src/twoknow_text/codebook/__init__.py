@@ -8,7 +8,7 @@ REFI-QDA ``.qdc``/``.qdpx``).
 'barriers'
 """
 
-from ._codings import CODING_COLUMNS, check_codings, read_codings
+from ._codings import CODING_COLUMNS, check_codings, read_codings, simulated_codings_path
 from ._io import codebook_from_dict, codebook_to_dict, default_codebook_path, load_codebook, save_codebook
 from ._markdown import codebook_markdown, codebook_table, export_csv, export_markdown
 from ._model import DEFAULT_CATEGORIES, STATUSES, Category, Code, Codebook, HistoryEntry, Status
@@ -59,6 +59,7 @@ __all__ = [
     "CODING_COLUMNS",
     "read_codings",
     "check_codings",
+    "simulated_codings_path",
     # exports
     "codebook_markdown",
     "codebook_table",

@@ -13,6 +13,8 @@ or ``unfinished`` are not a person's coding and are left out.
 from __future__ import annotations
 
 import os
+from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 
@@ -20,9 +22,20 @@ from .._io import read_table_file
 from ..errors import CodebookError
 from ._model import Codebook
 
-__all__ = ["CODING_COLUMNS", "read_codings", "check_codings"]
+__all__ = ["CODING_COLUMNS", "read_codings", "check_codings", "simulated_codings_path"]
 
 CODING_COLUMNS = ("response_id", "coder", "code", "category")
+
+
+def simulated_codings_path() -> Path:
+    """Bundled simulated codes of three coders for the sample's first 500 respondents.
+
+    Made by ``scripts/simulate_codings.py`` from the sample's truth file, with
+    coder-specific misses, confusions along the codebook's near-misses and
+    false positives; used by the quickstart notebook when no Label Studio
+    server runs.
+    """
+    return Path(str(resources.files("twoknow_text") / "data" / "sample" / "simulated_codings.csv"))
 
 
 def read_codings(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -35,14 +48,19 @@ def check_codings(
     codebook: Codebook | None = None,
     *,
     known_ids: set[str] | None = None,
+    on_unknown: str = "error",
 ) -> pd.DataFrame:
     """Validate and normalise a coding table.
 
     Returns a copy with string columns ``response_id, coder, code, category``
     (category filled from the codebook; empty code = coded with no code),
-    duplicates removed. Unknown codes (E751) or response ids not in
-    ``known_ids`` (E752) are coded errors that name the offending ids.
+    duplicates removed. Codes not in the codebook are an error (E751) or,
+    with ``on_unknown="drop"``, left out (their answers still count as
+    coded), e.g. when reporting with a final codebook that dropped
+    unreliable codes. Response ids not in ``known_ids`` are an error (E752).
     """
+    if on_unknown not in ("error", "drop"):
+        raise CodebookError("E751", f"The 'on_unknown' parameter must be 'error' or 'drop'. Got {on_unknown!r} instead.")
     missing = [c for c in ("response_id", "coder", "code") if c not in codings.columns]
     if missing:
         raise CodebookError(
@@ -68,7 +86,11 @@ def check_codings(
         cat_of = codebook.category_of()
         coded = df["code"] != ""
         unknown = sorted(set(df.loc[coded, "code"]) - set(cat_of))
-        if unknown:
+        if unknown and on_unknown == "drop":
+            # keep the answer as coded (empty code) so denominators do not shrink
+            df.loc[coded & df["code"].isin(unknown), ["code", "category"]] = ""
+            coded = df["code"] != ""
+        elif unknown:
             raise CodebookError(
                 "E751", f"Coding table uses code(s) not in codebook '{codebook.name}': {', '.join(unknown[:10])}."
             )

@@ -318,7 +318,6 @@ class Deidentifier:
 
     def _artifacts(self, texts: list[str], lang: str):
         """NlpArtifacts per text: NER-only spaCy pipe, or a blank tokenizer."""
-        from presidio_analyzer.nlp_engine import NlpArtifacts
         from spacy.tokens import Span
 
         cfg = self.config_
@@ -331,24 +330,11 @@ class Deidentifier:
                     for e in doc.ents
                     if e.label_ in NER_LABEL_MAP
                 ]
-                # No lemmatizer (it needs the tagger): lower-case forms stand in
-                # for lemmas in Presidio's context-word matching.
-                yield NlpArtifacts(
-                    entities=ents,
-                    tokens=doc,
-                    tokens_indices=[t.idx for t in doc],
-                    lemmas=[t.lower_ for t in doc],
-                    nlp_engine=self.nlp_engine_,
-                    language=lang,
-                    scores=[0.85] * len(ents),
-                )
+                yield _make_artifacts(doc, ents, lang, self.nlp_engine_)
         else:
             blank = self._blank_nlp(lang)
             for doc in blank.pipe(texts, batch_size=cfg.batch_size):
-                yield NlpArtifacts(
-                    entities=[], tokens=doc, tokens_indices=[t.idx for t in doc],
-                    lemmas=[t.lower_ for t in doc], nlp_engine=None, language=lang, scores=[],
-                )
+                yield _make_artifacts(doc, [], lang, None)
 
     def _blank_nlp(self, lang: str):
         if lang not in self._blank:
@@ -439,6 +425,29 @@ class Deidentifier:
         for i, lang in zip(need, detected, strict=True):
             hints[i] = lang
         return hints
+
+
+def _make_artifacts(doc, ents, lang: str, nlp_engine):
+    """Presidio's NlpArtifacts in one pass over the tokens.
+
+    There is no lemmatizer (it needs the tagger), so lower-case forms stand in
+    for lemmas in Presidio's context-word matching; keywords come from the
+    tokens' own stop/punct flags instead of a vocabulary lookup per lemma.
+    """
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    idx, lemmas, keywords = [], [], []
+    for t in doc:
+        idx.append(t.idx)
+        low = t.lower_
+        lemmas.append(low)
+        if not (t.is_stop or t.is_punct or t.is_space):
+            keywords.extend(low.split(":"))
+    art = NlpArtifacts(entities=ents, tokens=doc, tokens_indices=idx, lemmas=lemmas, nlp_engine=None,
+                       language=lang, scores=[0.85] * len(ents))
+    art.keywords = keywords
+    art.nlp_engine = nlp_engine
+    return art
 
 
 def _norm_lang(lang: str | None) -> str:
@@ -611,11 +620,20 @@ def _repeat_names(text: str, spans: list[DetectedSpan]) -> list[DetectedSpan]:
         if s.entity_type not in _NAME_TYPES:
             continue
         value = text[s.start : s.end]
-        parts = {value} | ({p for p in value.split() if _is_cap_word(p) and len(p) > 2} if s.entity_type == "PERSON" else set())
+        parts = {value}
+        if s.entity_type == "PERSON":
+            parts.update(p for p in value.split() if _is_cap_word(p) and len(p) > 2)
         for part in parts:
-            for m in re.finditer(r"(?<![\w@])%s(?![\w])" % re.escape(part), text):
-                if m.start() != s.start or m.end() != s.end:
-                    out.append(DetectedSpan(s.entity_type, m.start(), m.end(), s.score * 0.9, s.recognizer + "+repeat"))
+            # plain substring search: a regex per name would be compiled anew for every answer
+            i = text.find(part)
+            while i >= 0:
+                j = i + len(part)
+                before = text[i - 1] if i > 0 else " "
+                after = text[j] if j < len(text) else " "
+                if not (before.isalnum() or before in "_@") and not (after.isalnum() or after == "_"):
+                    if i != s.start or j != s.end:
+                        out.append(DetectedSpan(s.entity_type, i, j, s.score * 0.9, s.recognizer + "+repeat"))
+                i = text.find(part, j)
     return out
 
 

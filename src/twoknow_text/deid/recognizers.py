@@ -455,6 +455,7 @@ _DATE_LIKE = re.compile(
     r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$|^(?:19|20)\d{2}\s*[-–/]\s*(?:19|20)?\d{2}$|^\d{1,2}[./]\d{1,2}$"
 )
 _YEAR_RANGE = re.compile(r"^(?:19|20)\d{2}\s*[-–]\s*(?:19|20)?\d{2}\b")
+_YEAR_SLASH = re.compile(r"^(?:19|20)\d{2}\s?/|/\s?(?:19|20)\d{2}$")
 _ID_SHAPE = re.compile(r"^(?:19|20)?\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$", re.I)
 _DOTTED_QUAD = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -579,7 +580,7 @@ class PhoneRecognizer(TwoknowPatternRecognizer):
             return False
         if _DATE_LIKE.match(raw):
             return False
-        if _YEAR_RANGE.match(raw) or _DOTTED_QUAD.match(raw):
+        if _YEAR_RANGE.match(raw) or _DOTTED_QUAD.match(raw) or _YEAR_SLASH.match(raw):
             return False
         if _ID_SHAPE.match(raw):
             return False  # YYMMDD-NNNN / HETU shape: NATIONAL_ID's, valid or mistyped
@@ -785,10 +786,17 @@ class MessagingHandleRecognizer(TwoknowPatternRecognizer):
             name = value[1:].split(":", 1)[0]
             if not any(c.isalpha() for c in name) or len(name) < 2:
                 return None
+            if ":" not in value and name.lower() in _NOT_HANDLES:
+                return None  # "@everyone", "@home": a mention or shorthand, not a person
             return start, end, -1.0
         end = _trim_trailing(text, start, end)
         return start, end, -1.0
 
+
+# "@everyone" and friends: Discord/Slack mentions and shorthand, not a person.
+_NOT_HANDLES = frozenset(
+    "everyone here channel all admin admins mod mods moderator moderators home work night school me you them".split()
+)
 
 # Words that follow "my username was" without being a username.
 _NOT_A_NAME = frozenset(
@@ -805,10 +813,13 @@ _NOT_A_NAME = frozenset(
     different each every any some all both many much more most other another such own
     telegram discord session signal snapchat instagram reddit whatsapp wickr kik element
     matrix tor vpn google protonmail tails
+    oli on ei var är inte war ist nicht era es fue no был
+    poistettu salainen sama eri anonyymi raderat hemligt samma anonymt gelöscht geheim anonym
+    borrado secreto anónimo удален удалён
     """.split()
 )
 
-_USERNAME_VALUE = r"[\"'“‘«]?(?P<v>[A-Za-z0-9_][A-Za-z0-9_.\-]{1,31}[A-Za-z0-9_])(?![A-Za-z0-9_@]|[.\-][A-Za-z0-9_])[\"'”’»]?"
+_USERNAME_VALUE = r"[\"'“‘«]?(?P<v>\w[\w.\-]{1,31}\w)(?![\w@]|[.\-]\w)[\"'”’»]?"
 _APPS = (
     r"(?:Wickr(?:\s?Me)?|Kik|Session|Telegram|Signal|Snapchat|Snap|Discord|Element|Matrix|Threema|Skype|"
     r"Instagram|Insta|Reddit|WhatsApp|Wire|Jabber|XMPP|Twitter|TikTok|Tumblr|Steam|Xbox|PSN|Line|WeChat|Viber|ICQ)"
@@ -837,10 +848,31 @@ class UsernameRecognizer(TwoknowPatternRecognizer):
             _CS,
         ),
         (
+            # the same carrier in the survey's other languages (fi, sv, de, es, ru)
+            "username_other_languages",
+            r"(?i:(?:\b(?:käyttäjä(?:nim[ie]|tunnu[sk])|nimimerk(?:ki|i)|nikki|nick)(?:ni)?\s*(?:oli|on|:)|"
+            r"\b(?:mitt\s+)?(?:användarnamn|smeknamn|alias)\s*(?:var|är|:)|"
+            r"\b(?:mein\s+)?(?:Benutzername|Nutzername|Nickname|Spitzname)\s*(?:war|ist|lautet(?:e)?|:)|"
+            r"\b(?:mi\s+)?(?:nombre\s+de\s+usuario|usuario|apodo)\s*(?:era|es|fue|:)|"
+            r"(?:мой\s+)?(?:ник(?:нейм)?|логин|юзернейм)\s*(?:был|было|—|-|:)?)\s*)" + _USERNAME_VALUE,
+            0.85,
+            _CS,
+        ),
+        (
+            "known_as",
+            r"(?i:\bI\s+(?:called|named)\s+myself\s+|\bI\s+(?:am|was|were|got)\s+known\s+as\s+(?P<weak>)|"
+            r"\bI\s+(?:post(?:ed)?|go|went|write|wrote|comment(?:ed)?|chat(?:ted)?|log(?:ged)?\s+in|sign(?:ed)?\s+in|"
+            r"register(?:ed)?)(?:\s+(?:there|online|everywhere|on\s+(?:the\s+)?[A-Za-z0-9.]+))?\s+(?:as|by|under)\s+"
+            r"(?:the\s+)?(?:(?:user\s?)?name|nick(?:name)?|handle|alias|pseudonym)\s+)" + _USERNAME_VALUE,
+            0.85,
+            _CS,
+        ),
+        (
+            # weaker: "I post as X" / "I went by X" also introduce ordinary words
+            # ("I post as often as I can"), so X must look like a username
             "post_as",
-            r"(?i:\bI\s+(?:post(?:ed)?|go|went|write|wrote|comment(?:ed)?|chat(?:ted)?|am known|was known|log(?:ged)? in|"
-            r"sign(?:ed)? in|register(?:ed)?|called myself|call myself|named myself)"
-            r"(?:\s+(?:there|online|on\s+(?:the\s+)?[A-Za-z0-9.]+|everywhere))?\s+(?:as|by|under)?\s*(?:the\s+)?(?:name\s+|username\s+|nick\s+)?)"
+            r"(?i:\bI\s+(?P<weak>)(?:post(?:ed)?|write|wrote|comment(?:ed)?|chat(?:ted)?|log(?:ged)?\s+in|sign(?:ed)?\s+in|"
+            r"register(?:ed)?|go|went)(?:\s+(?:there|online|everywhere|on\s+(?:the\s+)?[A-Za-z0-9.]+))?\s+(?:as|by|under)\s+)"
             + _USERNAME_VALUE,
             0.8,
             _CS,
@@ -867,6 +899,24 @@ class UsernameRecognizer(TwoknowPatternRecognizer):
         if value.lower() in _NOT_A_NAME or len(value) < 3:
             return False
         return None
+
+    def accept(self, text, match, start, end):
+        value = text[start:end]
+        if self.validate_result(value) is False:
+            return None
+        if match.groupdict().get("weak") is not None and not _looks_like_username(value):
+            return None
+        return start, end, -1.0
+
+
+def _looks_like_username(value: str) -> bool:
+    """Digits, ``_``/``.``/``-`` inside, CamelCase or a capital: not an ordinary lower-case word."""
+    return (
+        any(c.isdigit() for c in value)
+        or any(c in "_.-" for c in value)
+        or value[0].isupper()
+        or any(c.isupper() for c in value[1:])
+    )
 
 
 # --------------------------------------------------------------------------

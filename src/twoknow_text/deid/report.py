@@ -122,7 +122,14 @@ _COMMON_CAPS = frozenset(
     """i i'm i've i'd i'll monday tuesday wednesday thursday friday saturday sunday january february
     march april may june july august september october november december english finnish swedish
     german french spanish european american british christian muslim jewish god bible christmas easter
-    internet web ok okay tv pc dm dms csam mr mrs ms dr""".split()
+    internet web ok okay tv pc dm dms csam mr mrs ms dr
+    the a an to for there then this that these those it its in on at and but so or if as because when what
+    why how who where which with without from by of after before during since until while also just not no
+    yes my me our we he she they you your his her their them us all some most many much more one two three
+    nothing something everything someone anyone nobody everyone never always sometimes often maybe perhaps
+    add message text call mail email contact find verify check reach follow post see look read search
+    daily weekly every each being having getting stress depression loneliness boredom curiosity guilt shame
+    fear blocking anxiety hypersexuality therapy help""".split()
 )
 RESIDUAL_KINDS = ("long_digits", "handle_like", "at_sign", "onion_like", "url_like", "capitalised_token")
 

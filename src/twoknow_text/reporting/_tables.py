@@ -148,6 +148,7 @@ def frequency_report(
     by: Sequence[str] = (),
     confidence: float = 0.95,
     adjudicated_label: str = ADJUDICATED,
+    unknown_codes: str = "error",
 ) -> FrequencyReport:
     """Per-code and per-category respondent shares, by subgroup, and co-occurrence.
 
@@ -155,12 +156,14 @@ def frequency_report(
     that shape); ``corpus`` gives respondent, question, language and metadata
     for each ``response_id``; ``by`` names subgroup columns (``question_id``
     or ``question``, ``language`` or any metadata key). See
-    :func:`select_codes` for ``coder``.
+    :func:`select_codes` for ``coder``. ``unknown_codes="drop"`` ignores
+    codes the codebook does not hold (e.g. a final codebook without the
+    unreliable codes) instead of raising E751.
 
     >>> rep = frequency_report(codings, corpus, load_codebook(), coder="majority")  # doctest: +SKIP
     >>> rep.frequencies.query("level == 'category'")[["id", "share", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
-    checked = check_codings(codings, codebook, known_ids=set(corpus.ids))
+    checked = check_codings(codings, codebook, known_ids=set(corpus.ids), on_unknown=unknown_codes)
     rows, source = select_codes(checked, coder, adjudicated_label=adjudicated_label)
     frame = corpus.to_frame().drop(columns=["text"])
     frame["respondent_id"] = frame["respondent_id"].where(frame["respondent_id"].notna(), frame["response_id"])
@@ -198,6 +201,10 @@ def frequency_report(
     co.index.name = "code"
 
     notes = []
+    n_dropped = int(((codings["code"].astype(str).str.strip() != "") & ~codings["code"].isin(set(codebook.ids))).sum()) \
+        if unknown_codes == "drop" and "code" in codings.columns else 0
+    if n_dropped:
+        notes.append(f"{n_dropped} coding row(s) with codes not in codebook '{codebook.name}' were left out.")
     if source.kind != "adjudicated":
         notes.append(f"These tables use {source.label}; they are not adjudicated codes.")
     missing = len(corpus) - len(answers)

@@ -74,6 +74,7 @@ def report_files(
     confidence: float = 0.95,
     read_options: Any = None,
     verify: bool = True,
+    unknown_codes: str = "error",
     **read_kwargs: Any,
 ) -> tuple[FrequencyReport, dict[str, Path]]:
     """File-to-file version used by ``twoknow report``; writes a manifest too.
@@ -85,14 +86,16 @@ def report_files(
     corp = read_deidentified(corpus, read_options, verify=verify, **read_kwargs)
     if not len(corp):
         raise CodebookError("E755", f"The corpus file {Path(corpus).name} holds no answers.")
-    rep = frequency_report(read_codings(codings), corp, cb, coder=coder, by=by, confidence=confidence)
+    rep = frequency_report(read_codings(codings), corp, cb, coder=coder, by=by, confidence=confidence,
+                           unknown_codes=unknown_codes)
     paths = write_report(rep, out_dir)
     inputs = [codings, corpus] + ([codebook] if codebook else [])
     write_manifest(
         Path(out_dir) / "manifest.json",
         command="report",
         inputs=inputs,
-        config={"coder": coder, "by": list(by), "confidence": confidence, "codebook": cb.name,
+        config={"coder": coder, "by": list(by), "confidence": confidence, "unknown_codes": unknown_codes,
+                "codebook": cb.name,
                 "codebook_version": cb.version},
         outputs=list(paths.values()),
         extra={"stage": "report", "source": rep.source.label, "n_respondents": rep.n_respondents,

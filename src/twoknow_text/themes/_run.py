@@ -214,9 +214,14 @@ def run_themes(
     t = time.perf_counter()
     say("embedding")
     emb_obj = model.embedder
-    if hasattr(emb_obj, "show_progress") and progress is not None:
+    show = getattr(emb_obj, "show_progress", None)
+    if show is not None and progress is not None:
         emb_obj.show_progress = True
-    embeddings = emb_obj.encode(texts)
+    try:
+        embeddings = emb_obj.encode(texts)
+    finally:
+        if show is not None:
+            emb_obj.show_progress = show  # no bars for the small word batches of KeyBERT-inspired
     timings["embed"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -153,7 +153,7 @@ def load_model(path: str | os.PathLike[str], embedder: Any = None):
     import logging
 
     logging.getLogger("BERTopic").setLevel(logging.ERROR)
-    with contextlib.redirect_stderr(open(os.devnull, "w")):
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):
         # embedding_model given explicitly: BERTopic must not resolve a name itself.
         model.topic_model_ = BERTopic.load(str(p / _BT), embedding_model=_bertopic_backend(model.embedder_))
     model.tokenizer_ = LemmaTokenizer(meta["lemma_table"], meta["stop_words"])

@@ -1,0 +1,235 @@
+"""The error contract of every CLI command, for the mistakes users make.
+
+A user mistake (missing file, unknown column, bad config key, bad option
+value, empty file) must give: exit status 2, exactly one
+``error[Exxx]: ...`` line on stderr, no traceback, no output file written
+(not even a partial or temporary one), and never the answer text: every
+input here carries a unique sentinel in its answers, which must not appear
+anywhere on the console.
+
+Everything runs in-process through :func:`twoknow_text.cli.main` and fails
+before any model loads, so the module is fast.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from twoknow_text.cli import main
+
+SENTINEL = "QXZV-sentinel-4417"
+ERROR_LINE = re.compile(r"^error\[E\d{3}\]: \S.*$")
+#: a loopback port nobody listens on (connection refused at once, never leaves the machine)
+DEAD_URL = "http://127.0.0.1:9"
+
+
+@pytest.fixture()
+def files(tmp_path: Path) -> Path:
+    """Inputs for every case; answers carry the sentinel."""
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "answers.csv").write_text(
+        "id,answer,wave\n"
+        f"1,I felt lonely in the evenings {SENTINEL},1\n"
+        f"2,Fear of getting caught {SENTINEL},2\n"
+        f"3,Curiosity at first {SENTINEL},1\n",
+        encoding="utf-8",
+    )
+    (d / "empty.csv").write_bytes(b"")
+    (d / "header_only.csv").write_text("id,answer\n", encoding="utf-8")
+    (d / "blank_answers.csv").write_text("id,answer\n1,\n2,   \n", encoding="utf-8")
+    (d / "bad_deid.yaml").write_text("deid:\n  bogus_setting: 3\n", encoding="utf-8")
+    (d / "bad_themes.yaml").write_text("bogus_setting: 3\n", encoding="utf-8")
+    (d / "bad_read.yaml").write_text("reading:\n  bogus_setting: 3\n", encoding="utf-8")
+    (d / "codings.csv").write_text(
+        "response_id,coder,code,comment\n"
+        f"1,ana,mot_curiosity,{SENTINEL}\n1,ben,mot_curiosity,{SENTINEL}\n"
+        f"2,ana,bar_fear_of_getting_caught,{SENTINEL}\n2,ben,,{SENTINEL}\n",
+        encoding="utf-8",
+    )
+    (d / "agreement_table.csv").write_text(f"wrong,columns\n{SENTINEL},1\n", encoding="utf-8")
+    (d / "bad_codebook.yaml").write_text(
+        f"name: x\nversion: '1'\nbogus_key: {SENTINEL}\ncategories: []\ncodes: []\n", encoding="utf-8")
+    (d / "broken.qdc").write_text(f"<CodeBook><Codes><Code name='{SENTINEL}'", encoding="utf-8")
+    (d / "notes.txt").write_text(f"{SENTINEL}\n", encoding="utf-8")
+    return d
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    argv: tuple[str, ...]
+    #: files (relative to the out dir) that must not exist afterwards
+    outputs: tuple[str, ...] = ()
+    code: str | None = None  # expected code prefix, e.g. "E0" (range) or "E226" (exact)
+
+
+ANS = ("--text-col", "answer", "--id-col", "id")
+
+CASES = [
+    # ---- deid
+    Case("deid-missing-file", ("deid", "{in}/nope.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",), "E0"),
+    Case("deid-unknown-column", ("deid", "{in}/answers.csv", "--text-col", "nope", "--out", "{out}/d.csv"),
+         ("d.csv",), "E0"),
+    Case("deid-unknown-id-column", ("deid", "{in}/answers.csv", "--text-col", "answer", "--id-col", "nope",
+                                    "--out", "{out}/d.csv"), ("d.csv",), "E0"),
+    Case("deid-bad-config-key", ("deid", "{in}/answers.csv", *ANS, "--config", "{in}/bad_deid.yaml",
+                                 "--out", "{out}/d.csv"), ("d.csv",), "E1"),
+    Case("deid-bad-reading-config-key", ("deid", "{in}/answers.csv", *ANS, "--config", "{in}/bad_read.yaml",
+                                         "--out", "{out}/d.csv"), ("d.csv",), "E1"),
+    Case("deid-bad-output-suffix", ("deid", "{in}/answers.csv", *ANS, "--out", "{out}/d.txt"), ("d.txt",), "E226"),
+    Case("deid-missing-key-file", ("deid", "{in}/answers.csv", *ANS, "--key-file", "{in}/no.key",
+                                   "--out", "{out}/d.csv"), ("d.csv",), "E223"),
+    Case("deid-key-file-is-not-a-key", ("deid", "{in}/answers.csv", *ANS, "--key-file", "{in}/notes.txt",
+                                        "--out", "{out}/d.csv"), ("d.csv",), "E224"),
+    Case("deid-empty-file", ("deid", "{in}/empty.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",), "E0"),
+    Case("deid-header-only", ("deid", "{in}/header_only.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",)),
+    Case("deid-only-blank-answers", ("deid", "{in}/blank_answers.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",)),
+    # ---- themes
+    Case("themes-missing-file", ("themes", "{in}/nope.csv", *ANS, "--out", "{out}/t"), ("t",), "E0"),
+    Case("themes-unknown-column", ("themes", "{in}/answers.csv", "--text-col", "nope", "--out", "{out}/t"),
+         ("t",), "E0"),
+    Case("themes-bad-config-key", ("themes", "{in}/answers.csv", *ANS, "--config", "{in}/bad_themes.yaml",
+                                   "--out", "{out}/t"), ("t",), "E1"),
+    Case("themes-missing-model-dir", ("themes", "{in}/answers.csv", *ANS, "--model", "{in}/no-model",
+                                      "--out", "{out}/t"), ("t",), "E3"),
+    Case("themes-empty-file", ("themes", "{in}/empty.csv", *ANS, "--out", "{out}/t"), ("t",), "E0"),
+    Case("themes-only-blank-answers", ("themes", "{in}/blank_answers.csv", *ANS, "--out", "{out}/t"), ("t",)),
+    # ---- ls push / pull
+    Case("ls-push-missing-file", ("ls", "push", "{in}/nope.csv", *ANS, "--project", "p", "--url", DEAD_URL,
+                                  "--token", "abcdef123456")),
+    Case("ls-push-not-deidentified", ("ls", "push", "{in}/answers.csv", *ANS, "--project", "p",
+                                      "--url", DEAD_URL, "--token", "abcdef123456"), (), "E5"),
+    Case("ls-push-server-unreachable", ("ls", "push", "{in}/answers.csv", *ANS, "--project", "p",
+                                        "--i-deidentified-this-elsewhere", "--url", DEAD_URL,
+                                        "--token", "abcdef123456"), (), "E5"),
+    Case("ls-pull-server-unreachable", ("ls", "pull", "--project", "p", "--out", "{out}/c.csv",
+                                        "--url", DEAD_URL, "--token", "abcdef123456"), ("c.csv",), "E5"),
+    Case("ls-pull-bad-url", ("ls", "pull", "--project", "p", "--out", "{out}/c.csv",
+                             "--url", "not a url", "--token", "abcdef123456"), ("c.csv",), "E5"),
+    # ---- agreement
+    Case("agreement-missing-file", ("agreement", "{in}/nope.csv", "--unit-col", "response_id",
+                                    "--coder-col", "coder", "--value-col", "code")),
+    Case("agreement-unknown-column", ("agreement", "{in}/codings.csv", "--unit-col", "nope",
+                                      "--coder-col", "coder", "--value-col", "code")),
+    Case("agreement-empty-file", ("agreement", "{in}/empty.csv", "--unit-col", "response_id",
+                                  "--coder-col", "coder", "--value-col", "code")),
+    # ---- codebook
+    Case("codebook-validate-missing-file", ("codebook", "validate", "{in}/nope.yaml")),
+    Case("codebook-validate-bad-key", ("codebook", "validate", "{in}/bad_codebook.yaml")),
+    Case("codebook-validate-empty-file", ("codebook", "validate", "{in}/empty.csv")),
+    Case("codebook-export-unknown-format", ("codebook", "export", "{cb}", "--format", "docx",
+                                            "--out", "{out}/cb.docx"), ("cb.docx",), "E740"),
+    Case("codebook-export-missing-codebook", ("codebook", "export", "{in}/nope.yaml", "--format", "md",
+                                              "--out", "{out}/cb.md"), ("cb.md",)),
+    Case("codebook-export-qdpx-without-corpus", ("codebook", "export", "{cb}", "--format", "qdpx",
+                                                 "--out", "{out}/p.qdpx"), ("p.qdpx",), "E741"),
+    Case("codebook-export-qdpx-raw-corpus", ("codebook", "export", "{cb}", "--format", "qdpx",
+                                             "--out", "{out}/p.qdpx", "--corpus", "{in}/answers.csv",
+                                             "--codings", "{in}/codings.csv", *ANS), ("p.qdpx",)),
+    Case("codebook-import-broken-qdc", ("codebook", "import", "{in}/broken.qdc", "--out", "{out}/cb.yaml"),
+         ("cb.yaml",)),
+    Case("codebook-revise-bad-table", ("codebook", "revise", "{cb}", "--agreement", "{in}/agreement_table.csv",
+                                       "--out", "{out}/r.yaml"), ("r.yaml", "r.revision.csv")),
+    # ---- report
+    Case("report-missing-codings", ("report", "--codings", "{in}/nope.csv", "--corpus", "{in}/answers.csv",
+                                    "--out", "{out}/rep", *ANS), ("rep",)),
+    Case("report-raw-corpus", ("report", "--codings", "{in}/codings.csv", "--corpus", "{in}/answers.csv",
+                               "--out", "{out}/rep", *ANS), ("rep",), "E2"),
+    Case("report-empty-codings", ("report", "--codings", "{in}/empty.csv", "--corpus", "{in}/answers.csv",
+                                  "--out", "{out}/rep", *ANS), ("rep",)),
+]
+
+#: option values rejected by click/typer before our code runs (the lead's `cli.main` formats those)
+USAGE_CASES = [
+    Case("deid-bad-format-value", ("deid", "{in}/answers.csv", *ANS, "--format", "bogus", "--out", "{out}/d.csv"),
+         ("d.csv",)),
+    Case("themes-seed-not-a-number", ("themes", "{in}/answers.csv", *ANS, "--seed", "abc", "--out", "{out}/t"),
+         ("t",)),
+    Case("ls-push-zero-coders", ("ls", "push", "{in}/answers.csv", *ANS, "--project", "p", "-k", "0",
+                                 "--url", DEAD_URL, "--token", "abcdef123456")),
+    Case("codebook-revise-threshold-not-a-number", ("codebook", "revise", "{cb}", "--agreement",
+                                                    "{in}/codings.csv", "--threshold", "high",
+                                                    "--out", "{out}/r.yaml"), ("r.yaml",)),
+    Case("unknown-option", ("deid", "{in}/answers.csv", *ANS, "--no-such-option", "--out", "{out}/d.csv"),
+         ("d.csv",)),
+]
+
+
+def _run(case: Case, files: Path, out: Path, capsys: pytest.CaptureFixture[str],
+         monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    from twoknow_text.codebook import default_codebook_path
+
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    argv = [a.format(**{"in": files, "out": out, "cb": default_codebook_path()}) for a in case.argv]
+    try:
+        rc = main(argv)
+    except BaseException as exc:  # noqa: BLE001
+        pytest.fail(f"{case.id}: uncaught {type(exc).__name__} (a traceback for the user):\n"
+                    + "".join(traceback.format_exception(exc))[-3000:], pytrace=False)
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def _check(case: Case, files: Path, tmp_path: Path, capsys, monkeypatch, *, coded: bool = True) -> str:
+    out = tmp_path / "out"
+    out.mkdir()
+    before = sorted(p.name for p in files.iterdir())
+    rc, stdout, stderr = _run(case, files, out, capsys, monkeypatch)
+    console = stdout + stderr
+    assert rc == 2, f"exit {rc}; stderr: {stderr[-800:]}"
+    assert "Traceback" not in console
+    assert SENTINEL not in console, "answer text reached the console"
+    # nothing written: no output, no partial or temporary file, inputs untouched
+    assert [p.name for p in out.iterdir()] == [], f"left behind: {[p.name for p in out.iterdir()]}"
+    assert sorted(p.name for p in files.iterdir()) == before
+    if coded:
+        lines = [ln for ln in stderr.splitlines() if ln.strip()]
+        errors = [ln for ln in lines if ln.startswith("error[")]
+        assert len(errors) == 1, f"expected one error line, got: {stderr[-800:]}"
+        assert ERROR_LINE.match(errors[0]), errors[0]
+        if case.code:
+            assert errors[0].startswith(f"error[{case.code}"), errors[0]
+        return errors[0]
+    return stderr
+
+
+def _needs(case: Case) -> None:
+    """Mark the stage whose CLI has not landed rather than fail on 'No such command'."""
+    from twoknow_text.cli import app
+    import typer.main
+
+    group = typer.main.get_command(app)
+    name = case.argv[0]
+    if name not in getattr(group, "commands", {}):
+        pytest.xfail(f"`twoknow {name}` is not registered yet (stage {name}): coded errors unverifiable")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_user_mistake_gives_one_coded_line(case: Case, files: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    _needs(case)
+    _check(case, files, tmp_path, capsys, monkeypatch)
+
+
+@pytest.mark.parametrize("case", USAGE_CASES, ids=[c.id for c in USAGE_CASES])
+def test_bad_option_value_is_rejected_cleanly(case: Case, files: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    """click/typer rejects these: exit 2, no traceback, nothing written, no answer text."""
+    _check(case, files, tmp_path, capsys, monkeypatch, coded=False)
+
+
+@pytest.mark.xfail(reason="cli.main (lead): click/typer usage errors print 'Usage:/Try/Error:' lines without an "
+                   "error[Exxx] code; promise 'coded one-line errors' fails for bad option values", strict=False)
+@pytest.mark.parametrize("case", USAGE_CASES[:2], ids=[c.id for c in USAGE_CASES[:2]])
+def test_bad_option_value_is_coded_too(case: Case, files: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    _check(case, files, tmp_path, capsys, monkeypatch)
+
+
+def test_error_message_names_the_column_not_the_text(files: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    line = _check(CASES[1], files, tmp_path, capsys, monkeypatch)
+    assert "'nope'" in line and "answer" in line  # names what is wrong and what exists

@@ -1,0 +1,250 @@
+"""Offline always: no connection leaves loopback while `twoknow deid` and `twoknow themes` run.
+
+Two independent witnesses, each around the real CLI (subprocess
+``python -m twoknow_text``) on ~60 answers of the bundled sample, with the
+offline environment variables (HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE,
+ORT_DISABLE_TELEMETRY...) REMOVED from the child's environment, to prove the
+package sets them itself:
+
+- a Python-level guard: a ``sitecustomize.py`` put on PYTHONPATH patches
+  ``socket.socket.connect/connect_ex/sendto``, ``socket.getaddrinfo`` and
+  ``socket.create_connection``; every non-loopback attempt is written to a
+  file and refused (so no packet, not even a DNS query, leaves). A positive
+  control shows the guard does catch an attempt.
+- ``strace -f -e trace=connect,sendto`` (when strace is installed and ptrace
+  allowed): sees compiled code too (onnxruntime telemetry bypasses Python
+  sockets).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow
+
+N_RESPONDENTS = 16  # x 4 questions ≈ 60 answers
+QUESTIONS = ("q1_led_to_it", "q2_made_easier", "q3_situations", "q4_stops_you")
+READ = ["--format", "wide", "--id-col", "respondent_id", "--language-col", "language",
+        *[a for q in QUESTIONS for a in ("--text-col", q)]]
+#: variables the package must set by itself (twoknow_text._offline); removed from the child env
+OFFLINE_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY",
+                "DO_NOT_TRACK", "ORT_DISABLE_TELEMETRY", "LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY")
+
+GUARD = textwrap.dedent(
+    '''
+    """Test-only network guard: record and refuse every non-loopback connection attempt."""
+    import ipaddress
+    import json
+    import os
+    import socket
+    import traceback
+
+    _LOG = os.environ["TWOKNOW_NET_AUDIT_LOG"]
+    _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+
+
+    def _loopback(host):
+        if host is None or host == "":
+            return True  # AF_UNIX, or getaddrinfo(None, port) for a local bind
+        if isinstance(host, bytes):
+            host = host.decode("ascii", "replace")
+        host = str(host).split("%")[0]
+        if host.lower() in _LOOPBACK_NAMES:
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+
+    def _record(kind, host, port):
+        where = [f"{f.filename}:{f.lineno}" for f in traceback.extract_stack()[-8:-2]]
+        with open(_LOG, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"call": kind, "host": str(host), "port": port, "pid": os.getpid(),
+                                 "stack": where}) + "\\n")
+
+
+    def _check(kind, sock_family, address):
+        if sock_family == getattr(socket, "AF_UNIX", None) or sock_family == getattr(socket, "AF_NETLINK", None):
+            return
+        host, port = (address[0], address[1]) if isinstance(address, tuple) else (address, None)
+        if not _loopback(host):
+            _record(kind, host, port)
+            raise OSError(101, f"twoknow network audit: {kind} to a non-loopback address refused")
+
+
+    _connect, _connect_ex, _sendto = socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto
+    _getaddrinfo, _create_connection = socket.getaddrinfo, socket.create_connection
+
+
+    def connect(self, address):
+        _check("connect", self.family, address)
+        return _connect(self, address)
+
+
+    def connect_ex(self, address):
+        _check("connect_ex", self.family, address)
+        return _connect_ex(self, address)
+
+
+    def sendto(self, data, *args):
+        address = args[-1]
+        _check("sendto", self.family, address)
+        return _sendto(self, data, *args)
+
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not _loopback(host):
+            _record("getaddrinfo", host, args[0] if args else None)
+            raise socket.gaierror(socket.EAI_NONAME, "twoknow network audit: name lookup refused")
+        return _getaddrinfo(host, *args, **kwargs)
+
+
+    def create_connection(address, *args, **kwargs):
+        _check("create_connection", None, address)
+        return _create_connection(address, *args, **kwargs)
+
+
+    socket.socket.connect, socket.socket.connect_ex, socket.socket.sendto = connect, connect_ex, sendto
+    socket.getaddrinfo, socket.create_connection = getaddrinfo, create_connection
+    '''
+)
+
+
+@pytest.fixture(scope="module")
+def audit_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A subset of the sample (no offline variables in sight) and the guard."""
+    from twoknow_text.synth import sample_path
+
+    d = tmp_path_factory.mktemp("offline")
+    (d / "guard").mkdir()
+    (d / "guard" / "sitecustomize.py").write_text(GUARD, encoding="utf-8")
+    raw = pd.read_csv(sample_path(), dtype=str, keep_default_na=False).head(N_RESPONDENTS)
+    raw.to_csv(d / "answers.csv", index=False)
+    return d
+
+
+def _child_env(audit_dir: Path, log: Path, guard: bool = True) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in OFFLINE_VARS and not k.startswith("PYTEST")}
+    if guard:
+        env["PYTHONPATH"] = os.pathsep.join([str(audit_dir / "guard"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["TWOKNOW_NET_AUDIT_LOG"] = str(log)
+    return env
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "twoknow_text", *args]
+
+
+def _attempts(log: Path) -> list[dict]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_guard_catches_an_attempt(audit_dir: Path, tmp_path: Path) -> None:
+    """Positive control: without it an empty log would prove nothing."""
+    log = tmp_path / "net.jsonl"
+    code = ("import socket\n"
+            "for target in [('192.0.2.1', 443), ('example.org', 80)]:\n"
+            "    try: socket.create_connection(target, timeout=1)\n"
+            "    except OSError: pass\n"
+            "try: socket.getaddrinfo('example.net', 443)\n"
+            "except OSError: pass\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "try: s.sendto(b'x', ('192.0.2.2', 53))\n"
+            "except OSError: pass\n"
+            "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(1)\n"
+            "socket.create_connection(l.getsockname(), timeout=1).close()\n"
+            "print('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=_child_env(audit_dir, log), capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr
+    seen = {(a["call"], a["host"]) for a in _attempts(log)}
+    assert ("create_connection", "192.0.2.1") in seen or ("connect", "192.0.2.1") in seen
+    assert ("create_connection", "example.org") in seen
+    assert ("getaddrinfo", "example.net") in seen
+    assert ("sendto", "192.0.2.2") in seen
+    assert not any(a["host"].startswith("127.") for a in _attempts(log))  # loopback passes
+
+
+def test_package_sets_the_offline_variables_itself(audit_dir: Path, tmp_path: Path) -> None:
+    code = ("import os, twoknow_text\n"
+            f"print({{k: os.environ.get(k) for k in {OFFLINE_VARS[:6]!r}}})\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=_child_env(audit_dir, tmp_path / "n.jsonl"),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = eval(proc.stdout.strip())  # noqa: S307  (our own child's repr of a dict of str)
+    assert got["HF_HUB_OFFLINE"] == "1" and got["TRANSFORMERS_OFFLINE"] == "1"
+    assert got["ORT_DISABLE_TELEMETRY"] == "1" and got["HF_HUB_DISABLE_TELEMETRY"] == "1"
+
+
+@pytest.fixture(scope="module")
+def guarded_runs(audit_dir: Path) -> dict[str, tuple[subprocess.CompletedProcess, list[dict]]]:
+    """`twoknow deid` then `twoknow themes` (raw input: it de-identifies again) under the guard."""
+    runs = {}
+    log = audit_dir / "deid_net.jsonl"
+    runs["deid"] = (subprocess.run(
+        _cli("deid", str(audit_dir / "answers.csv"), *READ, "--out", str(audit_dir / "deid.csv"), "--quiet"),
+        env=_child_env(audit_dir, log), capture_output=True, text=True, timeout=900, cwd=audit_dir), log)
+    log = audit_dir / "themes_net.jsonl"
+    runs["themes"] = (subprocess.run(
+        _cli("themes", str(audit_dir / "answers.csv"), *READ, "--out", str(audit_dir / "themes"), "--seed", "3"),
+        env=_child_env(audit_dir, log), capture_output=True, text=True, timeout=900, cwd=audit_dir), log)
+    return {k: (proc, _attempts(log)) for k, (proc, log) in runs.items()}
+
+
+@pytest.mark.parametrize("command", ["deid", "themes"])
+def test_no_connection_leaves_loopback_python_guard(guarded_runs, command: str) -> None:
+    proc, attempts = guarded_runs[command]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert attempts == [], f"twoknow {command} tried the network: {attempts[:5]}"
+
+
+def test_outputs_were_really_written_under_the_guard(guarded_runs, audit_dir: Path) -> None:
+    assert (audit_dir / "deid.csv").is_file() and (audit_dir / "deid.csv.manifest.json").is_file()
+    assert (audit_dir / "themes" / "assignments.csv").is_file()
+    assert (audit_dir / "themes" / "manifest.json").is_file()
+
+
+def _non_loopback(trace: str) -> list[str]:
+    bad = []
+    for line in trace.splitlines():
+        if "connect(" not in line and "sendto(" not in line and "sendmsg(" not in line:
+            continue
+        if "AF_INET" not in line:
+            continue  # AF_UNIX / AF_NETLINK, or a sendto on a connected socket (no address)
+        if re.search(r'inet_addr\("127\.|"::1"|in6addr_loopback', line):
+            continue
+        bad.append(line.strip())
+    return bad
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (the Python guard still ran)")
+@pytest.mark.parametrize("command", ["deid", "themes"])
+def test_no_connection_leaves_loopback_strace(audit_dir: Path, tmp_path: Path, command: str) -> None:
+    """Without the Python guard, so compiled code gets its chance to call out."""
+    trace = tmp_path / "trace.txt"
+    out = tmp_path / ("deid.csv" if command == "deid" else "themes")
+    args = ["--out", str(out)] + (["--quiet"] if command == "deid" else ["--seed", "3"])
+    proc = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace),
+         *_cli(command, str(audit_dir / "answers.csv"), *READ, *args)],
+        env=_child_env(audit_dir, tmp_path / "unused.jsonl", guard=False), capture_output=True, text=True,
+        timeout=900, cwd=tmp_path,
+    )
+    if proc.returncode != 0 and "ptrace" in proc.stderr.lower():
+        pytest.skip("ptrace is not permitted here")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert out.exists()
+    assert _non_loopback(trace.read_text(errors="replace")) == []
