@@ -35,13 +35,16 @@ $(LSSTAMP):
 
 install-ls: $(LSSTAMP)
 
-demo: $(STAMP) $(LSSTAMP)
+demo:
+	$(MAKE) -j2 $(STAMP) $(LSSTAMP)
 	$(BIN)/twoknow themes src/twoknow_text/data/sample/survey_sample.csv --format wide --id-col respondent_id \
 	    --language-col language --text-col q1_led_to_it --text-col q2_made_easier --text-col q3_situations --text-col q4_stops_you \
 	    --out $(DEMO_OUT) --seed 42
 	@echo "Report: $(abspath $(DEMO_OUT))/report.html"
 
-test: $(STAMP) $(LSSTAMP)
+test:
+	# the two venvs install in parallel: they share nothing
+	$(MAKE) -j2 $(STAMP) $(LSSTAMP)
 	TWOKNOW_LS_VENV=$(abspath $(LSVENV)) $(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)

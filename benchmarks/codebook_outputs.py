@@ -145,6 +145,9 @@ def tables_and_exports(repeats: int) -> dict:
             n_sources = sum(1 for x in zf.namelist() if x.startswith("sources/"))
         validate_refi(qde, "qde")
         sizes["project.qde (inside qdpx, uncompressed)"] = len(qde)
+        # schema validation of the project: libxml2 (used) against pure-Python xmlschema (the obvious choice)
+        _, t_lxml = _timed(lambda: validate_refi(qde, "qde", engine="lxml"), repeats)
+        _, t_xs = _timed(lambda: validate_refi(qde, "qde", engine="xmlschema"), 1)
         paths, times["report (csv + html)"] = _timed(lambda: write_report(rep, d / "report"), 1)
         for key, p in paths.items():
             sizes[p.name] = p.stat().st_size
@@ -161,6 +164,8 @@ def tables_and_exports(repeats: int) -> dict:
         "wilson_max_abs_diff": max_diff,
         "n_intervals": int(len(k)),
         "export_seconds": {k2: round(v2, 3) for k2, v2 in times.items()},
+        "validate_qde_seconds": {"lxml": round(t_lxml, 3), "xmlschema": round(t_xs, 3),
+                                 "speedup": round(t_xs / max(t_lxml, 1e-9), 1)},
         "sizes_bytes": sizes,
         "qdpx_sources": n_sources,
         "categories": cats[["id", "n_answers", "n_respondents", "respondents_total", "share", "ci_low", "ci_high"]]
@@ -190,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Wilson: vectorised {t['wilson_vectorised_seconds'] * 1e3:.2f} ms vs scipy loop "
           f"{t['wilson_scipy_loop_seconds'] * 1e3:.1f} ms for {t['n_intervals']} intervals "
           f"(x{t['wilson_speedup']}), max |diff| {t['wilson_max_abs_diff']:.1e}")
+    v = t["validate_qde_seconds"]
+    print(f"Project.xsd validation of the .qde: lxml {v['lxml']:.2f} s vs xmlschema {v['xmlschema']:.2f} s "
+          f"(x{v['speedup']})")
     print(f"\n{'file':42} {'bytes':>12} {'seconds':>9}")
     for k, v in t["sizes_bytes"].items():
         sec = t["export_seconds"].get(k, "")

@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         "torch_threads": torch.get_num_threads(),
         "cpu": platform.processor() or platform.machine(),
         "bf16_supported": bf16_supported(),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "backends": rows,
         "length_sorting": sorting,
         "cache": cache,

@@ -15,7 +15,7 @@ def test_help_lists_every_stage(capsys):
 def test_unknown_command_is_a_usage_error_not_a_traceback(capsys):
     assert main(["nosuch"]) == 2
     err = capsys.readouterr().err
-    assert "No such command" in err and "Traceback" not in err
+    assert err.startswith("error[E100]") and "No such command" in err and "Traceback" not in err
 
 
 def test_missing_input_file_gives_coded_one_line_error(tmp_path, capsys):

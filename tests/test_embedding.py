@@ -269,8 +269,8 @@ def test_cache_survives_a_killed_writer(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         deadline = time.time() + 60
-        db = tmp_path / EmbeddingCache.FILENAME
-        while time.time() < deadline and db.stat().st_size < 2_000_000:
+        files = [tmp_path / EmbeddingCache.FILENAME, tmp_path / (EmbeddingCache.FILENAME + "-wal")]
+        while time.time() < deadline and sum(f.stat().st_size for f in files if f.exists()) < 2_000_000:
             time.sleep(0.05)
         time.sleep(0.1)
     finally:
@@ -365,7 +365,7 @@ def test_auto_falls_back_to_fp32_without_fast_backends(monkeypatch: pytest.Monke
     assert auto.model_id.endswith("/torch")
 
 
-def test_auto_rejects_a_backend_that_disagrees_with_fp32(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_rejects_a_backend_that_disagrees_with_fp32(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import twoknow_text.embedding._embedder as mod
 
     monkeypatch.setattr(mod, "bf16_is_fast", lambda: True)
@@ -373,21 +373,28 @@ def test_auto_rejects_a_backend_that_disagrees_with_fp32(monkeypatch: pytest.Mon
     monkeypatch.setattr(mod, "_auto_verdicts", {})
     ref, bad = CountingBackend(), CountingBackend()
     bad.encode = lambda texts: -CountingBackend().encode(texts)  # type: ignore[method-assign]
-    auto = Embedder(backend="auto")
+    auto = Embedder(backend="auto", cache_dir=tmp_path)
     built = {BACKEND_ALIASES["torch"]: ref, BACKEND_ALIASES["torch-bf16"]: bad}
     monkeypatch.setattr(auto, "_build", lambda name: built[name])
     assert auto.backend_name == BACKEND_ALIASES["torch"]
     assert ref.calls == 1  # the probe ran against fp32
 
+    # A new process (empty in-memory verdicts) reads the verdict from disk: no probe.
+    monkeypatch.setattr(mod, "_auto_verdicts", {})
+    again = Embedder(backend="auto", cache_dir=tmp_path)
+    monkeypatch.setattr(again, "_build", lambda name: pytest.fail("probe must not run again"))
+    assert again.backend_name == BACKEND_ALIASES["torch"]
+    assert (tmp_path / "auto_backend.json").is_file()
 
-def test_auto_accepts_a_backend_that_agrees_with_fp32(monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_auto_accepts_a_backend_that_agrees_with_fp32(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import twoknow_text.embedding._embedder as mod
 
     monkeypatch.setattr(mod, "bf16_is_fast", lambda: False)
     monkeypatch.setattr(mod, "onnx_available", lambda: True)
     monkeypatch.setattr(mod, "_auto_verdicts", {})
     ref, good = CountingBackend(), CountingBackend()
-    auto = Embedder(backend="auto")
+    auto = Embedder(backend="auto", cache_dir=tmp_path)
     built = {BACKEND_ALIASES["torch"]: ref, BACKEND_ALIASES["onnx"]: good}
     monkeypatch.setattr(auto, "_build", lambda name: built[name])
     assert auto.backend_name == BACKEND_ALIASES["onnx"]

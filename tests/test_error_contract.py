@@ -40,6 +40,10 @@ def files(tmp_path: Path) -> Path:
         f"3,Curiosity at first {SENTINEL},1\n",
         encoding="utf-8",
     )
+    (d / "no_header.csv").write_text(  # an export saved without its header row: row 1 is an answer
+        f"7,I felt lonely in the evenings {SENTINEL} after work,1\n8,Fear of getting caught {SENTINEL},2\n",
+        encoding="utf-8",
+    )
     (d / "empty.csv").write_bytes(b"")
     (d / "header_only.csv").write_text("id,answer\n", encoding="utf-8")
     (d / "blank_answers.csv").write_text("id,answer\n1,\n2,   \n", encoding="utf-8")
@@ -52,11 +56,18 @@ def files(tmp_path: Path) -> Path:
         f"2,ana,bar_fear_of_getting_caught,{SENTINEL}\n2,ben,,{SENTINEL}\n",
         encoding="utf-8",
     )
+    (d / "codings_with_text.csv").write_text(
+        "response_id,coder,code,answer\n"
+        f"1,ana,mot_curiosity,Curiosity at first {SENTINEL}\n1,ben,mot_curiosity,Just curious {SENTINEL}\n"
+        f"2,ana,bar_guilt_shame,Guilt afterwards {SENTINEL}\n2,ben,bar_guilt_shame,Shame {SENTINEL}\n",
+        encoding="utf-8",
+    )
     (d / "agreement_table.csv").write_text(f"wrong,columns\n{SENTINEL},1\n", encoding="utf-8")
     (d / "bad_codebook.yaml").write_text(
         f"name: x\nversion: '1'\nbogus_key: {SENTINEL}\ncategories: []\ncodes: []\n", encoding="utf-8")
     (d / "broken.qdc").write_text(f"<CodeBook><Codes><Code name='{SENTINEL}'", encoding="utf-8")
     (d / "notes.txt").write_text(f"{SENTINEL}\n", encoding="utf-8")
+    (d / "notes.txt").chmod(0o600)  # a key file readable by others only warns; keep this case about its content
     return d
 
 
@@ -119,6 +130,9 @@ CASES = [
                                       "--coder-col", "coder", "--value-col", "code")),
     Case("agreement-empty-file", ("agreement", "{in}/empty.csv", "--unit-col", "response_id",
                                   "--coder-col", "coder", "--value-col", "code")),
+    Case("agreement-bad-level", ("agreement", "{in}/codings.csv", "--level", "bogus")),
+    Case("agreement-bad-on-unknown", ("agreement", "{in}/codings.csv", "--on-unknown", "bogus")),
+    Case("agreement-out-is-a-file", ("agreement", "{in}/codings.csv", "--out", "{in}/notes.txt")),
     # ---- codebook
     Case("codebook-validate-missing-file", ("codebook", "validate", "{in}/nope.yaml")),
     Case("codebook-validate-bad-key", ("codebook", "validate", "{in}/bad_codebook.yaml")),
@@ -211,7 +225,19 @@ def _needs(case: Case) -> None:
         pytest.xfail(f"`twoknow {name}` is not registered yet (stage {name}): coded errors unverifiable")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+#: known failures, by case id: the stage and the promise that fails (strict=False: a fix shows as XPASS)
+KNOWN = {
+    "agreement-empty-file": "agreement: a 0-byte coding table raises pandas EmptyDataError (traceback, no code)",
+    "agreement-out-is-a-file": "agreement: --out naming an existing file raises FileExistsError (traceback, no code)",
+}
+
+
+def _params(cases: list[Case]) -> list:
+    return [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(reason=KNOWN[c.id], strict=False)] if c.id in KNOWN
+                         else []) for c in cases]
+
+
+@pytest.mark.parametrize("case", _params(CASES))
 def test_user_mistake_gives_one_coded_line(case: Case, files: Path, tmp_path: Path, capsys, monkeypatch) -> None:
     _needs(case)
     _check(case, files, tmp_path, capsys, monkeypatch)
@@ -233,3 +259,33 @@ def test_bad_option_value_is_coded_too(case: Case, files: Path, tmp_path: Path, 
 def test_error_message_names_the_column_not_the_text(files: Path, tmp_path: Path, capsys, monkeypatch) -> None:
     line = _check(CASES[1], files, tmp_path, capsys, monkeypatch)
     assert "'nope'" in line and "answer" in line  # names what is wrong and what exists
+
+
+@pytest.mark.parametrize("extra", [(), ("--multi-label",)], ids=["nominal", "multi-label"])
+def test_agreement_never_echoes_values_of_a_wrong_value_column(extra, files: Path, tmp_path: Path, capsys,
+                                                                 monkeypatch) -> None:
+    """A realistic slip: --value-col pointed at the answer text. Whatever happens, the text stays off the console."""
+    case = Case("agreement-text-as-value", ("agreement", "{in}/codings_with_text.csv", "--unit-col", "response_id",
+                                            "--coder-col", "coder", "--value-col", "answer", *extra))
+    _needs(case)
+    rc, stdout, stderr = _run(case, files, tmp_path, capsys, monkeypatch)
+    assert rc in (0, 2)
+    assert "Traceback" not in stdout + stderr
+    assert SENTINEL not in stdout + stderr, "answer text reached the console"
+
+
+HEADERLESS = [
+    Case("deid-headerless-named-column", ("deid", "{in}/no_header.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",),
+         "E0"),
+    Case("deid-headerless-no-text-col", ("deid", "{in}/no_header.csv", "--out", "{out}/d.csv"), ("d.csv",), "E0"),
+    Case("themes-headerless-named-column", ("themes", "{in}/no_header.csv", *ANS, "--out", "{out}/t"), ("t",), "E0"),
+]
+
+
+@pytest.mark.xfail(reason="reading: E011/E012 list the header's column names, and in an export saved without its "
+                   "header row those are the first answer's text (promise 1: no answer text in error messages)",
+                   strict=False)
+@pytest.mark.parametrize("case", HEADERLESS, ids=[c.id for c in HEADERLESS])
+def test_headerless_file_error_does_not_show_the_first_answer(case: Case, files: Path, tmp_path: Path, capsys,
+                                                              monkeypatch) -> None:
+    _check(case, files, tmp_path, capsys, monkeypatch)

@@ -710,6 +710,17 @@ _READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "jsonl": _read_jsonl, "sav": _
 # ---------------------------------------------------------------------------
 
 
+def _show_col(c: str) -> str:
+    """A column name for an error message, unless it looks like an answer.
+
+    A file exported without its header row has the first answer's texts as
+    "column names"; those must not reach an error message.
+    """
+    if len(c) > 40 or len(c.split()) > 4:
+        return f"<a {len(c)}-character header that looks like text: is the header row missing?>"
+    return f"'{c}'"
+
+
 def _suggest(name: str, columns: Sequence[str]) -> str:
     lowered = {c.lower(): c for c in columns}
     close = []
@@ -717,8 +728,8 @@ def _suggest(name: str, columns: Sequence[str]) -> str:
         close.append(lowered[name.lower()])
     close += [c for c in difflib.get_close_matches(name, list(columns), n=3, cutoff=0.5) if c not in close]
     if close:
-        return "; did you mean " + " or ".join(f"'{c}'" for c in close[:3]) + "?"
-    shown = ", ".join(f"'{c}'" for c in list(columns)[:20])
+        return "; did you mean " + " or ".join(_show_col(c) for c in close[:3]) + "?"
+    shown = ", ".join(_show_col(c) for c in list(columns)[:20])
     more = f" and {len(columns) - 20} more" if len(columns) > 20 else ""
     return f"; columns are {shown}{more}."
 
@@ -748,7 +759,7 @@ def _plan(table: _Table, opts: ReadOptions, source: str) -> tuple[Literal["long"
     if not table.rows:
         raise InputError("E004", f"{source} has a header but no data rows.")
     if not opts.text_cols:
-        shown = ", ".join(f"'{c}'" for c in cols[:20])
+        shown = ", ".join(_show_col(c) for c in cols[:20])
         raise InputError("E012", f"{source}: name the text column(s) with --text-col (columns: {shown}).")
     for c in opts.text_cols:
         _require(c, cols, source, "text")

@@ -157,3 +157,11 @@ def test_assignment_is_validated():
         cb.get("mot_curiosity").category = "unknown"
         cb.codes = list(cb.codes)  # re-validate the whole book
     assert ei.value.code == "E704"
+
+
+def test_unquoted_numeric_version_is_read_as_text(tmp_path):
+    p = tmp_path / "v.yaml"
+    p.write_text("name: mini\nversion: 2.0\ncodes:\n- {id: sit_a, label: A, definition: d, category: situational_factors}\n",
+                 encoding="utf-8")
+    cb = load_codebook(p)
+    assert cb.version == "2.0" and cb.category_ids[0] == "motivations"

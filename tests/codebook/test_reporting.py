@@ -157,6 +157,9 @@ def test_html_is_self_contained_and_escaped(mini, tmp_path):
     assert not re.search(r"<script[^>]+src=", html), "no external scripts"
     assert not re.search(r"<link[^>]+href=", html), "no external stylesheets"
     assert "Plotly.newPlot" in html and len(html) > 1_000_000  # plotly.js inlined
+    # plotly.js is defined before the first figure calls it
+    assert html.index("window.PlotlyConfig") < html.index("Plotly.newPlot")
+    assert html.index("</head>") < html.index("window.PlotlyConfig")
     assert html.count("Plotly.newPlot") == 4  # codes, categories, by language, co-occurrence
     assert "single coder &#x27;coder_a&#x27; (not adjudicated)" in html
     # no answer text in the report
@@ -208,3 +211,32 @@ def test_unknown_codes_error_or_drop(mini):
     assert "mot_curiosity" not in set(rep.frequencies["id"])
     assert rep.n_answers == 30  # the answers stay in the denominator
     assert any("left out" in n for n in rep.notes)
+
+
+def test_adjudicated_codings_combine_agreement_and_gold(mini):
+    from twoknow_text.reporting import adjudicated_codings
+
+    corpus, codings = mini
+    with pytest.raises(CodebookError) as ei:
+        adjudicated_codings(codings)
+    assert ei.value.code == "E756" and "R02:q1_led_to_it" in ei.value.message
+    # the shape adjudicate_pull returns: unit, code (empty = none), adjudicator
+    gold = pd.DataFrame(
+        {"unit": ["R02:q1_led_to_it", "R05:q1_led_to_it", "R07:q3_situations", "R07:q3_situations"],
+         "code": ["mot_emotional_regulation", "", "sit_loneliness_boredom", "sit_life_events"],
+         "adjudicator": ["lead@example.org"] * 4}
+    )
+    table = adjudicated_codings(codings, gold)
+    adj = table[table["coder"] == "adjudicated"]
+    assert adj["response_id"].nunique() == 30
+    assert set(adj.loc[adj["response_id"] == "R07:q3_situations", "code"]) == {"sit_loneliness_boredom", "sit_life_events"}
+    assert list(adj.loc[adj["response_id"] == "R05:q1_led_to_it", "code"]) == [""]
+    rep = frequency_report(table, corpus, load_codebook())
+    assert rep.source.kind == "adjudicated" and rep.notes == []
+    assert _row(rep.frequencies, "mot_emotional_regulation").n_respondents == 1
+    assert _row(rep.frequencies, "sit_life_events").n_respondents == 3  # R03, R07, R08
+    # unresolved answers: majority of two coders keeps only shared codes; drop leaves them out
+    maj = adjudicated_codings(codings, unresolved="majority")
+    assert set(maj.loc[(maj["coder"] == "adjudicated") & (maj["response_id"] == "R05:q1_led_to_it"), "code"]) == {""}
+    dropped = adjudicated_codings(codings, unresolved="drop")
+    assert dropped.loc[dropped["coder"] == "adjudicated", "response_id"].nunique() == 27

@@ -15,6 +15,7 @@ Two weight schemes:
   resample draws ``n_units`` units with replacement.
 * ``"poisson"``: independent Poisson(1) weights, the Poisson bootstrap
   (Hanley & MacGibbon 2006), a close approximation for many units and faster.
+* ``"auto"`` (default): multinomial up to 50,000 units, Poisson above.
 
 Alpha's expected disagreement is recomputed in every resample (a units
 bootstrap). Hayes & Krippendorff (2007) hold it fixed at the observed value;
@@ -31,9 +32,17 @@ import scipy.sparse as sp
 
 from ..errors import AgreementError
 
-__all__ = ["bootstrap_weights", "resampled_sums", "percentile_ci", "BOOT_METHODS"]
+__all__ = ["bootstrap_weights", "resampled_sums", "percentile_ci", "resolve_method", "BOOT_METHODS"]
 
-BOOT_METHODS = ("multinomial", "poisson")
+BOOT_METHODS = ("auto", "multinomial", "poisson")
+AUTO_POISSON_UNITS = 50_000  # above this, "auto" draws Poisson weights (same CIs, far cheaper to draw)
+
+
+def resolve_method(method: str, n_units: int) -> str:
+    """The weight scheme ``method`` means for ``n_units`` units."""
+    if method == "auto":
+        return "poisson" if n_units > AUTO_POISSON_UNITS else "multinomial"
+    return method
 _CELLS_PER_CHUNK = 20_000_000  # bounds a weight chunk to ~80 MB of float32
 
 
@@ -57,6 +66,7 @@ def bootstrap_weights(
     the same resamples every time.
     """
     _check(n_boot, method)
+    method = resolve_method(method, n_units)
     rng = np.random.default_rng(seed)
     chunk = int(max(1, min(n_boot, 250, _CELLS_PER_CHUNK // max(n_units, 1))))
     if method == "poisson":
@@ -65,16 +75,23 @@ def bootstrap_weights(
         pmf = np.exp(-1.0) / np.array([math.factorial(int(i)) for i in k], dtype=float)
         edges = np.round(np.cumsum(pmf) * 65536).astype(np.int64)
         lut = np.searchsorted(edges, np.arange(65536), side="right").astype(np.float32)
+    block = 16
+    offsets = np.arange(block, dtype=np.int64)[:, None]
     for start in range(0, n_boot, chunk):
         c = min(chunk, n_boot - start)
         if method == "poisson":
             yield lut[rng.integers(0, 65536, size=(n_units, c), dtype=np.uint16)]
-        else:
-            idx = rng.integers(0, n_units, size=(c, n_units), dtype=np.int64)
-            idx *= c
-            idx += np.arange(c, dtype=np.int64)[:, None]
-            counts = np.bincount(idx.ravel(), minlength=n_units * c)
-            yield counts.reshape(n_units, c).astype(np.float32)
+            continue
+        wt = np.empty((n_units, c), dtype=np.float32)
+        for b0 in range(0, c, block):
+            # Count draws for a few resamples at once, interleaved so the
+            # counts land directly in the units × resamples layout.
+            k = min(block, c - b0)
+            idx = rng.integers(0, n_units, size=(k, n_units), dtype=np.int64)
+            idx *= k
+            idx += offsets[:k]
+            wt[:, b0 : b0 + k] = np.bincount(idx.ravel(), minlength=n_units * k).reshape(n_units, k)
+        yield wt
 
 
 def resampled_sums(
@@ -82,26 +99,49 @@ def resampled_sums(
     n_units: int,
     n_boot: int,
     seed: int | None = 0,
-    method: str = "multinomial",
+    method: str = "auto",
 ) -> list[np.ndarray]:
     """``W @ X`` for every per-unit statistic matrix X (n_units × k), all with the same resamples.
 
-    Returns one (n_boot × k) float64 array per input.
+    Dense statistics go through BLAS, sparse ones (per-code marked states)
+    through a sparse product; both see the same weight chunk. Returns one
+    (n_boot × k) float64 array per input.
     """
-    widths = [s.shape[1] for s in stats]
-    for s in stats:
+    dense_idx, sparse_idx = [], []
+    for i, s in enumerate(stats):
         if s.shape[0] != n_units:
             raise AgreementError("E611", "Internal: statistics do not have one row per unit.")
-    xt = sp.vstack([sp.csr_matrix(s.T, dtype=np.float32) for s in stats], format="csr")
-    out = np.empty((xt.shape[0], n_boot), dtype=np.float64)
-    col = 0
-    for w in bootstrap_weights(n_units, n_boot, seed, method):
-        c = w.shape[1]
-        out[:, col : col + c] = xt @ w
-        col += c
-    res, off = [], 0
-    for k in widths:
-        res.append(out[off : off + k].T)
+        nnz = s.nnz if sp.issparse(s) else np.count_nonzero(s)
+        (sparse_idx if sp.issparse(s) and nnz < 0.05 * s.shape[0] * s.shape[1] else dense_idx).append(i)
+    dense = (
+        np.ascontiguousarray(
+            np.hstack([stats[i].toarray() if sp.issparse(stats[i]) else np.asarray(stats[i]) for i in dense_idx]),
+            dtype=np.float32,
+        )
+        if dense_idx
+        else None
+    )
+    xt = sp.vstack([sp.csr_matrix(stats[i].T, dtype=np.float32) for i in sparse_idx], format="csr") if sparse_idx else None
+    out_d = np.empty((dense.shape[1], n_boot), dtype=np.float64) if dense is not None else None
+    out_s = np.empty((xt.shape[0], n_boot), dtype=np.float64) if xt is not None else None
+    row = 0
+    for wt in bootstrap_weights(n_units, n_boot, seed, method):
+        c = wt.shape[1]
+        if dense is not None:
+            out_d[:, row : row + c] = (wt.T @ dense).T
+        if xt is not None:
+            out_s[:, row : row + c] = xt @ wt
+        row += c
+    res: list[np.ndarray] = [None] * len(stats)  # type: ignore[list-item]
+    off = 0
+    for i in dense_idx:
+        k = stats[i].shape[1]
+        res[i] = out_d[off : off + k].T
+        off += k
+    off = 0
+    for i in sparse_idx:
+        k = stats[i].shape[1]
+        res[i] = out_s[off : off + k].T
         off += k
     return res
 

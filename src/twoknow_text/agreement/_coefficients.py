@@ -386,7 +386,7 @@ def krippendorff_alpha(data: Any, level: str = "nominal") -> Estimate:
     missing), the layout of the ``krippendorff`` package.
 
     >>> float(krippendorff_alpha([[1, 2, 3, 3], [1, 2, 3, 4]]))  # doctest: +ELLIPSIS
-    0.7...
+    0.69...
     """
     _check_level(level)
     return _point(data, "krippendorff_alpha", level)
@@ -497,11 +497,19 @@ class MasiParts:
     set_unit: np.ndarray  # (n_values,) unit of each value
     dist: np.ndarray | None  # (D, D) distances between distinct sets (None when too many)
     n_sets: int
-    de_point: float
+    de_point: float  # sum over ordered pairs of values of the distance
+    de_sampled: int = 0  # > 0: de_point estimated from this many sampled value pairs
 
 
-def masi_parts(data: MultiLabelData, max_sets: int = 2000) -> MasiParts:
-    """Statistics for MASI alpha: per-unit observed disagreement and distinct code sets."""
+def masi_parts(data: MultiLabelData, max_sets: int = 3000, n_pairs: int = 1_000_000, seed: int = 0) -> MasiParts:
+    """Statistics for MASI alpha: per-unit observed disagreement and distinct code sets.
+
+    The expected disagreement sums the distance over every pair of values.
+    With up to ``max_sets`` distinct code sets it is exact (a D × D distance
+    table). Beyond that it is estimated from ``n_pairs`` value pairs drawn
+    with a fixed seed (relative standard error about 2e-4 at the default;
+    the per-unit observed disagreement stays exact).
+    """
     words = set_words(data.present)  # (R, U, W)
     seen = data.seen
     r_n, u_n = seen.shape
@@ -515,20 +523,24 @@ def masi_parts(data: MultiLabelData, max_sets: int = 2000) -> MasiParts:
     d_unit /= np.maximum(m_unit - 1.0, 1.0)
     r_idx, u_idx = np.nonzero(seen)
     vals = words[r_idx, u_idx]
-    uniq, inv, cnt = np.unique(vals, axis=0, return_inverse=True, return_counts=True)
+    if vals.shape[1] == 1:  # one word: a 1-D unique is much faster than unique(axis=0)
+        uniq1, inv, cnt = np.unique(vals[:, 0], return_inverse=True, return_counts=True)
+        uniq = uniq1[:, None]
+    else:
+        uniq, inv, cnt = np.unique(vals, axis=0, return_inverse=True, return_counts=True)
     inv = np.asarray(inv).reshape(-1)
     n_sets = len(uniq)
     cnt = cnt.astype(float)
+    n = cnt.sum()
     if n_sets <= max_sets:
         dist = _masi_words(uniq[:, None, :], uniq[None, :, :])
-        de = float(cnt @ dist @ cnt)
-    else:
-        dist = None
-        de = 0.0
-        for s in range(0, n_sets, 512):  # blocks keep memory bounded
-            block = _masi_words(uniq[s : s + 512, None, :], uniq[None, :, :])
-            de += float(cnt[s : s + 512] @ block @ cnt)
-    return MasiParts(d_unit, m_unit, inv, u_idx, dist, n_sets, de)
+        return MasiParts(d_unit, m_unit, inv, u_idx, dist, n_sets, float(cnt @ dist @ cnt))
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, int(n), n_pairs)
+    b = rng.integers(0, int(n) - 1, n_pairs)
+    b = b + (b >= a)  # a pair of two different values
+    mean_d = float(_masi_words(vals[a], vals[b]).mean())
+    return MasiParts(d_unit, m_unit, inv, u_idx, None, n_sets, mean_d * n * (n - 1.0), n_pairs)
 
 
 def masi_alpha(data: MultiLabelData) -> Estimate:

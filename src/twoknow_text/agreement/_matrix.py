@@ -313,6 +313,34 @@ def _clean(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out, missing
 
 
+def _safe_col(name: Any) -> str:
+    """A column name for an error message, unless it looks like answer text (a header-less file)."""
+    text = str(name)
+    return repr(text) if len(text) <= 40 and text.count(" ") < 4 else "<long column name>"
+
+
+def _check_not_free_text(values: pd.Series, value_col: str) -> None:
+    """Refuse a value column that holds answer text rather than codes (E616), without echoing it.
+
+    Free text: a value over 60 characters with spaces, or (at least four
+    values) nearly every value distinct and some containing spaces. Codes
+    repeat across units and coders; answers do not.
+    """
+    vals = values.astype(str)
+    if not len(vals):
+        return
+    spaced = vals.str.contains(" ", regex=False)
+    long_text = (vals.str.len() > 60) & spaced
+    mostly_unique = len(vals) >= 4 and vals.nunique() >= 0.9 * len(vals) and spaced.any()
+    if long_text.any() or mostly_unique:
+        first = int(np.flatnonzero((long_text | spaced).to_numpy())[0])
+        raise AgreementError(
+            "E616",
+            f"Column '{value_col}' looks like free text, not codes (e.g. row {values.index[first]}): "
+            "point the value column at the codes.",
+        )
+
+
 def _as_number(v: Any) -> float | None:
     if isinstance(v, bool):
         return None
@@ -414,8 +442,8 @@ def reliability_data(
     if missing:
         raise AgreementError(
             "E601",
-            f"Column(s) {', '.join(repr(m) for m in missing)} not in the table "
-            f"(columns: {', '.join(map(str, table.columns[:20]))}).",
+            f"Column(s) {', '.join(_safe_col(m) for m in missing)} not in the table "
+            f"(columns: {', '.join(_safe_col(c) for c in table.columns[:20])}).",
         )
     df = table[needed].copy()
     if df.empty:
@@ -451,6 +479,7 @@ def reliability_data(
         return _multi_label(df, unit_col, coder_col, value_col, empty, coders, allowed, on_unknown, times)
 
     vals = df.loc[~empty, value_col]
+    _check_not_free_text(vals, value_col)
     numeric, parsed = _classify_values(vals, value_col) if len(vals) else (False, [])
     if level in ("interval", "ratio") and not numeric and len(vals):
         raise AgreementError("E609", f"Level '{level}' needs numeric values in '{value_col}'.")
@@ -544,6 +573,7 @@ def _multi_label(
     if len(coders) > _MAX_ML_CODERS:
         raise AgreementError("E610", f"Multi-label agreement supports at most {_MAX_ML_CODERS} coders; got {len(coders)}.")
     codes_col = _clean(df[value_col])[0].astype(object)
+    _check_not_free_text(codes_col[~empty], value_col)
     unknown: Counter[str] = Counter()
     drop = np.zeros(len(df), dtype=bool)
     if allowed:

@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import AgreementError
-from ._bootstrap import _check, percentile_ci, resampled_sums
+from ._bootstrap import _check, percentile_ci, resampled_sums, resolve_method
 from ._coefficients import (
     COEFFICIENTS,
     NO_VARIATION,
@@ -205,8 +205,16 @@ def _ml_states(d: MultiLabelData) -> _MLStates:
     for i in range(r):
         pm |= d.present[:, i, :].astype(np.uint64) << np.uint64(i)
     k_idx, u_idx = np.nonzero(pm)
-    keys = np.stack([k_idx.astype(np.uint64), seen_state[u_idx].astype(np.uint64), pm[k_idx, u_idx]])
-    if keys.shape[1]:
+    n_ss = len(seen_masks)
+    ss = np.asarray(seen_state).reshape(-1)
+    if d.n_codes * n_ss * (2**r) < 2**62:
+        # One integer key per (code, seen state, presence mask): a 1-D unique is fast.
+        key = (k_idx.astype(np.int64) * n_ss + ss[u_idx]) * (2**r) + pm[k_idx, u_idx].astype(np.int64)
+        ukey, inv = np.unique(key, return_inverse=True)
+        uniq = np.stack([ukey // (n_ss * 2**r), (ukey // 2**r) % n_ss, ukey % 2**r]).astype(np.uint64)
+        inv = np.asarray(inv).reshape(-1)
+    elif len(k_idx):
+        keys = np.stack([k_idx.astype(np.uint64), ss[u_idx].astype(np.uint64), pm[k_idx, u_idx]])
         uniq, inv = np.unique(keys, axis=1, return_inverse=True)
         inv = np.asarray(inv).reshape(-1)
     else:
@@ -222,9 +230,11 @@ def _popcount(x: np.ndarray) -> np.ndarray:
     return np.bitwise_count(x.astype(np.uint64)).astype(float)
 
 
-def _code_states(ms: _MLStates, code: int, n_coders: int) -> tuple[StateTable, np.ndarray, np.ndarray]:
+def _code_states(ms: _MLStates, code: int, n_coders: int) -> tuple[StateTable, slice, np.ndarray]:
     """State table of one code: every seen state with no mark, then the code's marked states."""
-    sel = np.flatnonzero(ms.nz_code == code)
+    # States are sorted by code, so each code's marked states are one slice.
+    lo, hi = np.searchsorted(ms.nz_code, [code, code + 1])
+    sel = slice(int(lo), int(hi))
     m_seen = _popcount(ms.seen_masks)
     m_nz = m_seen[ms.nz_seen[sel]]
     pos = _popcount(ms.nz_pm[sel])
@@ -236,12 +246,12 @@ def _code_states(ms: _MLStates, code: int, n_coders: int) -> tuple[StateTable, n
     return StateTable(counts=counts, pair=pair, values=np.array([0.0, 1.0]), q=2), sel, ms.nz_seen[sel]
 
 
-def _code_hist(h_seen: np.ndarray, h_nz: np.ndarray, sel: np.ndarray, sel_seen: np.ndarray) -> np.ndarray:
-    h_zero = h_seen.copy()
+def _code_hist(h_seen: np.ndarray, h_nz: np.ndarray, sel: slice, sel_seen: np.ndarray) -> np.ndarray:
+    """Full state histogram of one code: unmarked states = seen states minus the code's marked states."""
     part = h_nz[:, sel]
-    for j, s in enumerate(sel_seen):  # few marked states per code
-        h_zero[:, s] -= part[:, j]
-    return np.concatenate([h_zero, part], axis=1)
+    to_seen = np.zeros((len(sel_seen), h_seen.shape[1]))
+    to_seen[np.arange(len(sel_seen)), sel_seen] = 1.0
+    return np.concatenate([h_seen - part @ to_seen, part], axis=1)
 
 
 def _multi(
@@ -264,7 +274,11 @@ def _multi(
         if mp.dist is not None:
             stats.append(sp.csr_matrix((np.ones(len(mp.set_id), np.float32), (mp.set_unit, mp.set_id)), shape=(u, mp.n_sets)))
         else:
-            notes.append(f"MASI alpha CI holds expected disagreement fixed ({mp.n_sets} distinct code sets).")
+            notes.append(
+                f"MASI alpha: {mp.n_sets} distinct code sets, so its expected disagreement was estimated "
+                f"from {mp.de_sampled:,} sampled value pairs and held fixed in the bootstrap "
+                "(Hayes & Krippendorff 2007)."
+            )
     boot_sums = resampled_sums(stats, u, n_boot, seed, method) if n_boot else None
 
     which = _which(d.n_coders, "nominal")
@@ -363,7 +377,7 @@ def agreement(
     n_boot: int = 1000,
     seed: int | None = 0,
     confidence: float = 0.95,
-    method: str = "multinomial",
+    method: str = "auto",
     alpha_de: str = "resample",
     threshold: float = TENTATIVE,
     cohen_weights: str | None = None,
@@ -382,7 +396,8 @@ def agreement(
     n_boot:
         Bootstrap resamples of units (0 = no CI).
     method:
-        ``"multinomial"`` (classical units bootstrap) or ``"poisson"``.
+        ``"multinomial"`` (classical units bootstrap), ``"poisson"`` (Poisson
+        bootstrap) or ``"auto"`` (multinomial up to 50,000 units).
     alpha_de:
         ``"resample"`` recomputes alpha's expected disagreement in every
         resample; ``"fixed"`` holds it at the observed value (Hayes &
@@ -406,6 +421,7 @@ def agreement(
         data = ReliabilityData.from_matrix(data)
     per_code = None
     notes: list[str] = []
+    method = resolve_method(method, data.n_units)
     if isinstance(data, MultiLabelData):
         coefs, per_code, notes = _multi(data, n_boot, seed, confidence, method, alpha_de, threshold, with_masi)
         level = "nominal"

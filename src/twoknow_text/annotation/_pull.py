@@ -278,12 +278,17 @@ def pull(
     :class:`PullReport` and ``df.attrs["unfinished"]`` the response ids no
     coder has finished.
 
+    The table is built from Label Studio's JSON export of the project
+    (``timeout`` applies to Enterprise's asynchronous export).
+
     >>> df = pull("2KNOW wave 1")  # doctest: +SKIP
     >>> df.groupby("category").code.value_counts()  # doctest: +SKIP
     """
     ls = client if client is not None else connect(url, token)
     pid = _project_id(ls, project)
     with api_errors("exporting the project"):
+        # Measured: the JSON export is about twice as fast as paging /api/tasks with fields=all
+        # (with `include`, that endpoint returns annotation ids only).
         tasks = ls.projects.exports.as_json(pid, timeout=timeout)
     users: dict[Any, str] = {}
     try:

@@ -42,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         from typer._click.exceptions import ClickException as TyperClickException  # typer vendors click
 
         if isinstance(exc, (click.exceptions.ClickException, TyperClickException)):
-            exc.show()
+            # Usage mistakes get the same one-line coded shape as every other error.
+            msg = " ".join(exc.format_message().split())
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            err_console.print(f"error[E100]: {msg}{hint}", markup=False)
             return 2
         if isinstance(exc, (click.exceptions.Abort, TyperAbort)):
             return 1

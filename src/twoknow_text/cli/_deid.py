@@ -77,8 +77,9 @@ def deid(
 ) -> None:
     """De-identify INPUT into OUT: same id and text columns, identifiers replaced.
 
-    Example: twoknow deid answers.csv --text-col answer --id-col id --out answers_deid.csv
-    --key-file deid.key --report deid_report.json
+    Example: twoknow deid answers.csv --text-col answer --id-col id --out answers_deid.csv --key-file deid.key
+
+    Create the key once with: twoknow deid --new-key-file deid.key
     """
     from rich.console import Console
 

@@ -53,7 +53,7 @@ def codebook_markdown(cb: Codebook, *, include_retired: bool = False, include_hi
             for field, title in (
                 ("inclusion", "Include when"),
                 ("exclusion", "Exclude when"),
-                ("examples", "Examples (synthetic, de-identified)"),
+                ("examples", "Examples (de-identified)"),
                 ("near_misses", "Near-misses"),
             ):
                 items = getattr(c, field)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..config import StrictModel
 from ..errors import CodebookError
@@ -133,6 +133,12 @@ class Codebook(StrictModel):
     description: str = ""
     categories: list[Category] = Field(default_factory=lambda: [c.model_copy() for c in DEFAULT_CATEGORIES])
     codes: list[Code] = Field(default_factory=list)
+
+    @field_validator("name", "version", mode="before")
+    @classmethod
+    def _number_as_text(cls, v: object) -> object:
+        # YAML reads `version: 1.0` as a float; a version is a label, not a number
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
     @model_validator(mode="after")
     def _check_structure(self) -> Codebook:

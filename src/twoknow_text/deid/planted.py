@@ -437,15 +437,17 @@ def fake_value(kind: str, rng: random.Random) -> str:
 #: ``{person}``, ``{place}``, ``{org}`` are extra NER values planted with it.
 _CARRIERS: dict[str, list[str]] = {
     "email": ["You can reach me at {v}.", "My old email was {v} and I have closed it since.",
-              "I used a throwaway address, {v}, for the forum account."],
+              "I used a throwaway address, {v}, for the forum account.",
+              "If you have questions, email {v}.", "The account was registered to {v}."],
     "phone": ["If the researchers want to talk, my number is {v}.", "I once called a help line from {v}.",
-              "Text me on {v} if you need more answers."],
+              "Text me on {v} if you need more answers.", "They had my phone number, {v}, which scared me."],
     "url": ["The first site I found was {v}.", "I read the advice at {v} every week.",
-            "Someone posted a link to {v} and I followed it."],
+            "Someone posted a link to {v} and I followed it.", "It all started on {v}, a forum for lonely people."],
     "onion_v3": ["The forum was at {v} and I went there at night.", "I found {v} through a list on a wiki.",
-                 "There was a board at {v} that I kept returning to."],
+                 "There was a board at {v} that I kept returning to.", "The link {v} was shared in a group."],
     "onion_v2": ["Years ago the address was {v}.", "An older site, {v}, was offline most of the time."],
-    "ipv4": ["My VPN exit was {v} most of the time.", "The server at {v} hosted the chat."],
+    "ipv4": ["My VPN exit was {v} most of the time.", "The server at {v} hosted the chat.",
+             "My home IP at the time was {v}."],
     "ipv6": ["The logs showed the address {v}.", "I connected to {v} through a proxy."],
     "btc_base58": ["I paid once to {v} and regretted it.", "The wallet was {v}."],
     "btc_bech32": ["I paid once to {v} and regretted it.", "They asked for bitcoin at {v}."],
@@ -457,15 +459,17 @@ _CARRIERS: dict[str, list[str]] = {
     "handle": ["People knew me as {v} in the group.", "You could find me at {v} back then.",
                "Message {v} if you want to know more."],
     "username": ["My username was {v} on that forum.", "I post as {v} on the boards.",
-                 "Add me on Wickr: {v}", "My nick is {v}, but I rarely use it now."],
-    "hetu": ["My personal identity code is {v}, which I should not have written.", "HETU {v}."],
-    "personnummer": ["Mitt personnummer är {v}.", "My Swedish personal number is {v}."],
+                 "Add me on Wickr: {v}", "My nick is {v}, but I rarely use it now.",
+                 "I went by the name {v} for years."],
+    "hetu": ["My personal identity code is {v}, which I should not have written.", "HETU {v}.",
+             "For the record my henkilötunnus is {v}."],
+    "personnummer": ["My personnummer is {v}.", "My Swedish personal number is {v}."],
     "street_address": ["I lived at {v} when it started.", "The therapy centre is on {v}.",
                        "We moved to {v} in the spring."],
     "person": ["My therapist {v} in {place} helped me a lot.", "I told my friend {v} about it.",
-               "{v} from the support line called me back."],
+               "{v} from the support line called me back.", "My partner, {v}, does not know."],
     "place": ["I grew up in {v} and felt isolated there.", "After moving to {v} I was very lonely.",
-              "There was no help available in {v}."],
+              "There was no help available in {v}.", "I live in a small town near {v}."],
     "organization": ["I was working at {v} when the stress got worse.", "A counsellor at {v} referred me."],
 }
 
@@ -521,6 +525,8 @@ CLEAN_ANSWERS = [
     "I read about Tor on reddit.com and installed it {t}.",
 ]
 
+_WRAPPERS = [("(", ")"), ('"', '"'), ("“", "”"), ("'", "'"), ("<", ">"), ("[", "]"), ("", ","), ("", ";")]
+
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -533,18 +539,38 @@ def _fill(template: str, kind: str, rng: random.Random) -> tuple[str, list[tuple
         values["person"] = ("PERSON", fake_person(rng))
     if "{org}" in template:
         values["org"] = ("ORGANIZATION", fake_organization(rng))
+    # People write identifiers in brackets, in quotes, before a comma or an
+    # exclamation mark: vary the surroundings so a recognizer cannot rely on
+    # one layout (the gold span never includes the wrapper).
+    wrap = ("", "")
+    if kind in STRUCTURED_KINDS and kind != "pgp_key_block" and rng.random() < 0.3:
+        wrap = rng.choice(_WRAPPERS)
     out = []
     spans = []
     pos = 0
     for m in re.finditer(r"\{(\w+)\}", template):
         out.append(template[pos : m.start()])
         ent, val = values[m.group(1)]
+        left, right = wrap if m.group(1) == "v" else ("", "")
+        out.append(left)
         start = sum(len(x) for x in out)
         out.append(val)
+        out.append(right)
         spans.append((ent, start, start + len(val), val))
         pos = m.end()
     out.append(template[pos:])
     sentence = "".join(out)
+    if kind in STRUCTURED_KINDS and rng.random() < 0.15:
+        # survey answers are often typed all in lower case; the value keeps its own case
+        pieces, last = [], 0
+        for _, s_, e_, _ in spans:
+            pieces.append(sentence[last:s_].lower())
+            pieces.append(sentence[s_:e_])
+            last = e_
+        pieces.append(sentence[last:].lower())
+        sentence = "".join(pieces)
+    if sentence.endswith(".") and rng.random() < 0.15:
+        sentence = sentence[:-1] + rng.choice(["!", "?", " :)", "...", ""])
     return sentence, spans
 
 

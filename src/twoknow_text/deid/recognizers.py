@@ -130,6 +130,18 @@ def _trim_trailing(text: str, start: int, end: int) -> int:
     return end
 
 
+def _strip_unbalanced(text: str, hit: "_Hit") -> "_Hit":
+    """Drop an opening bracket that ``phonenumbers`` took in but that is never closed: ``(+358 40...``."""
+    start, end = hit.start, hit.end
+    while start < end and text[start] in "([{<" and not any(c in ")]}>" for c in text[start + 1 : end]):
+        start += 1
+    while start < end and text[end - 1] in ")]}>" and not any(c in "([{<" for c in text[start : end - 1]):
+        end -= 1
+    if (start, end) == (hit.start, hit.end):
+        return hit
+    return _Hit(start, end, hit.score, hit.pattern, hit.validated)
+
+
 @dataclass(frozen=True)
 class _Hit:
     start: int
@@ -153,6 +165,9 @@ class TwoknowPatternRecognizer(PatternRecognizer):
     VERSION: str = "1"
     PATTERNS: tuple[tuple[str, str, float, int], ...] = ()
     CONTEXT: tuple[str, ...] = ()
+    #: pattern name -> lower-case substrings one of which every match contains;
+    #: a cheap ``in`` test skips a costly regex scan on texts without them
+    STEMS: dict[str, tuple[str, ...]] = {}
 
     def __init__(self, supported_language: str = "en") -> None:
         patterns = [Pattern(name=n, regex=rx, score=s) for n, rx, s, _ in self.PATTERNS]
@@ -194,7 +209,11 @@ class TwoknowPatternRecognizer(PatternRecognizer):
 
     # -- Presidio entry point ----------------------------------------------
     def _hits(self, text: str) -> Iterator[_Hit]:
+        low = text.lower() if self.STEMS else ""
         for pname, rx, base in self._compiled:
+            stems = self.STEMS.get(pname)
+            if stems and not any(stem in low for stem in stems):
+                continue  # none of the words this pattern starts from: skip the regex scan
             for m in rx.finditer(text):
                 if "v" in rx.groupindex and m.group("v") is not None:
                     start, end = m.span("v")
@@ -208,7 +227,8 @@ class TwoknowPatternRecognizer(PatternRecognizer):
                 s, e, score = out
                 if e <= s:
                     continue
-                yield _Hit(s, e, base if score < 0 else score, pname, score >= 0)
+                # a negative score from accept() means "nothing was checked": keep the pattern's score
+                yield _Hit(s, e, base if score < 0 else score, pname, True if score >= 0 else None)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None, regex_flags=None) -> list[RecognizerResult]:
         """Run every pattern; return validated, de-duplicated results."""
@@ -274,8 +294,9 @@ _URL_TAIL = r"(?::\d{2,5})?(?:[/?#][^\s<>\"'`]*)?"
 class OnionAddressRecognizer(TwoknowPatternRecognizer):
     """Tor onion services: v3 (56 chars, SHA3-256 checksum verified) and v2 (16 chars).
 
-    Found alone, with a scheme, with subdomains and with a path
-    (``http://www.<v3>.onion/forum/index.php``); the whole URL is the span.
+    Found alone, with a scheme, with subdomains, with a path
+    (``http://www.<v3>.onion/forum/index.php``) and through a Tor2web
+    gateway (``<v3>.onion.ly``); the whole URL is the span.
     A bare v3 label without ``.onion`` is reported too when its checksum
     holds (random text passes that test with probability 1/65536 at best).
     A ``.onion`` host whose label fails the checksum or has another length is
@@ -288,7 +309,8 @@ class OnionAddressRecognizer(TwoknowPatternRecognizer):
         (
             "onion_url",
             r"(?<![\w.-])(?:(?:https?|ftp|irc|xmpp)://)?(?:[a-z0-9-]{1,63}\.)*"
-            r"(?P<label>[a-z2-7]{10,60})\.onion(?![a-z0-9-])" + _URL_TAIL,
+            r"(?P<label>[a-z2-7]{10,60})\.onion(?:\.(?:ly|to|ws|pet|city|cab|link|direct|sh|moe|re|dog|casa|lu|ink|top))?"
+            r"(?![a-z0-9-])" + _URL_TAIL,
             0.6,
             _I,
         ),
@@ -298,7 +320,7 @@ class OnionAddressRecognizer(TwoknowPatternRecognizer):
 
     def accept(self, text, match, start, end):
         label = match.group("label")
-        if match.re.pattern.startswith("(?<![a-z0-9])"):
+        if ".onion" not in match.group(0).lower():
             # bare label: only with a verified checksum
             return (start, end, 1.0) if v.is_onion_v3(label) else None
         end = _trim_trailing(text, start, end)
@@ -314,7 +336,9 @@ class OnionAddressRecognizer(TwoknowPatternRecognizer):
 # --------------------------------------------------------------------------
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_MESSAGING_HOSTS = ("t.me", "telegram.me", "telegram.dog", "discord.gg", "discord.com/invite", "discordapp.com/invite")
+_MESSAGING_LINK = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog|discord\.gg|discord(?:app)?\.com/invite|matrix\.to)/"
+)
 
 
 @_factory
@@ -355,7 +379,7 @@ class UrlRecognizer(TwoknowPatternRecognizer):
         host = host.split("@")[-1]  # user@host in a URL
         if host.endswith(".onion") or ".onion" in host.split("#")[0]:
             return None  # ONION_ADDRESS owns it
-        if any(low.startswith(h) or re.match(r"(?:https?://)?(?:www\.)?" + re.escape(h) + "/", low) for h in _MESSAGING_HOSTS):
+        if _MESSAGING_LINK.match(low):
             return None  # MESSAGING_HANDLE owns it
         if "tld" in match.re.groupindex:  # bare domain: needs a real TLD
             tld_raw = match.group("tld")
@@ -559,6 +583,7 @@ class PhoneRecognizer(TwoknowPatternRecognizer):
         candidates.sort(key=lambda h: (-(h.end - h.start), -h.score, h.start))
         seen: list[tuple[int, int]] = []
         for hit in candidates:
+            hit = _strip_unbalanced(text, hit)
             if any(hit.start < e and s < hit.end for s, e in seen):
                 continue
             if not self._plausible(text, hit.start, hit.end):
@@ -634,7 +659,7 @@ class IpAddressRecognizer(TwoknowPatternRecognizer):
         value = text[start:end]
         if not v.is_ip_address(value):
             return None
-        if re.search(r"(?:version|ver\.?|v)\s*$", text[max(0, start - 10) : start], re.I):
+        if re.search(r"\b(?:version|ver\.?|v)\s*$", text[max(0, start - 10) : start], re.I):
             return None
         return start, end, 0.95
 
@@ -688,6 +713,9 @@ class SessionIdRecognizer(TwoknowPatternRecognizer):
         return v.is_session_id(pattern_text)
 
 
+_PGP_CONTEXT = re.compile(r"\b(?:pgp|gpg|openpgp|key\s?id|keyid|key|fingerprint|avain|nyckel|schlüssel)\b", re.I)
+
+
 @_factory
 class PgpFingerprintRecognizer(TwoknowPatternRecognizer):
     """OpenPGP v4 fingerprints: 40 hex digits, in groups of four (any spacing or colons) or not.
@@ -707,11 +735,31 @@ class PgpFingerprintRecognizer(TwoknowPatternRecognizer):
             _I,
         ),
         ("pgp_plain", r"(?<![0-9A-Za-z])[0-9A-F]{40}(?![0-9A-Za-z])", 0.5, _I),
+        # long/short key IDs ("0x4E1F799AA4FF2279"): only next to a PGP word
+        (
+            "pgp_key_id",
+            r"(?<![0-9A-Za-z])(?:0x)?(?:[0-9A-F]{4}\s?){3}[0-9A-F]{4}(?![0-9A-Za-z])"
+            r"|(?<![0-9A-Za-z])0x[0-9A-F]{8}(?![0-9A-Za-z])",
+            0.5,
+            _I,
+        ),
     )
     CONTEXT = ("pgp", "gpg", "fingerprint", "key", "openpgp")
 
     def validate_result(self, pattern_text):
         return v.is_pgp_fingerprint(pattern_text)
+
+    def accept(self, text, match, start, end):
+        value = text[start:end]
+        if len(v.normalise_hex(value)) == 40:
+            return (start, end, 1.0) if v.is_pgp_fingerprint(value) else None
+        # a key ID: 16 or 8 hex digits with a PGP word just before it
+        hexpart = v.normalise_hex(value)
+        if len(set(hexpart)) < 4 or not (any(c.isdigit() for c in hexpart) and any(c.isalpha() for c in hexpart)):
+            return None
+        if not _PGP_CONTEXT.search(text[max(0, start - 40) : start]):
+            return None
+        return start, end, 0.85
 
 
 @_factory
@@ -819,7 +867,7 @@ _NOT_A_NAME = frozenset(
     """.split()
 )
 
-_USERNAME_VALUE = r"[\"'“‘«]?(?P<v>\w[\w.\-]{1,31}\w)(?![\w@]|[.\-]\w)[\"'”’»]?"
+_USERNAME_VALUE = r"[\"'“‘«(\[<]?(?P<v>\w[\w.\-]{1,31}\w)(?![\w@]|[.\-]\w)[\"'”’»]?"
 _APPS = (
     r"(?:Wickr(?:\s?Me)?|Kik|Session|Telegram|Signal|Snapchat|Snap|Discord|Element|Matrix|Threema|Skype|"
     r"Instagram|Insta|Reddit|WhatsApp|Wire|Jabber|XMPP|Twitter|TikTok|Tumblr|Steam|Xbox|PSN|Line|WeChat|Viber|ICQ)"
@@ -893,6 +941,15 @@ class UsernameRecognizer(TwoknowPatternRecognizer):
         ),
     )
     CONTEXT = ("username", "user", "nick", "handle", "post", "account", "alias")
+    STEMS = {
+        "username_is": ("user", "nick", "handle", "name", "alias", "login", "account", "gamertag", "pseudonym"),
+        "username_other_languages": ("käyttäjä", "nimimerk", "nikki", "nick", "namn", "alias", "name", "usuario",
+                                     "apodo", "ник", "логин", "юзер"),
+        "known_as": ("myself", "known", " as ", " by ", " under "),
+        "post_as": (" as ", " by ", " under "),
+        "add_me_on": (" me ",),
+        "my_app_id": ("my ", "his ", "her ", "their "),
+    }
 
     def validate_result(self, pattern_text):
         value = pattern_text.strip("\"'“”‘’«»")
@@ -977,6 +1034,11 @@ _CAP = r"[A-ZÅÄÖÆØÜÀ-ÞĀ-Ž]"
 _LOW = r"[a-zåäöæøüéßðþíáóúýèàìòùç]"
 _UNIT = r"(?:,?\s+(?:Apt|Apartment|Flat|Unit|Suite|Ste|as\.|lgh\.?)\.?\s*#?\d{1,5}[A-Z]?(?![\w-])){0,2}"
 _HOUSE = r"\d{1,4}(?:\s?[A-Z](?![\w']))?(?:\s?\d{1,3}(?![\d\w]))?(?:\s?[a-z](?![\w']))?"
+# ", 00100 Helsinki", ", 114 55 Stockholm", ", London NW1 6XE": the rest of a postal address
+_POSTAL_TAIL = (
+    r"(?:,?\s+(?:\d{5}|\d{3}\s\d{2}|\d{4})\s+" + r"[A-ZÅÄÖÆØÜÀ-Þ][\w'’-]+"
+    + r"|,\s+[A-Z][a-z]+,?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})?"
+)
 
 
 @_factory
@@ -1000,14 +1062,14 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
         (
             "en_street",
             r"(?<![\w/.-])\d{1,5}[A-Za-z]?(?:-\d{1,5})?,?\s+(?:" + _CAP + r"[\w'’-]+\s+){1,3}" + _EN_STREET_TYPES
-            + r"\b\.?" + _UNIT,
+            + r"\b\.?" + _UNIT + _POSTAL_TAIL,
             0.75,
             _CS,
         ),
         (
             "compound_street",
             r"(?<![\w-])(?:" + _STREET_QUALIFIER + r"\s+)?" + _CAP + _LOW + r"{3,}" + _COMPOUND_SUFFIX
-            + r"\s+" + _HOUSE + _UNIT,
+            + r"\s+" + _HOUSE + _UNIT + _POSTAL_TAIL,
             0.75,
             _CS,
         ),

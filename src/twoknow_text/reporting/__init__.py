@@ -8,7 +8,7 @@ subgroup, code co-occurrence, CSV files and one self-contained HTML report.
 
 from ._html import render_html
 from ._stats import wilson_interval
-from ._tables import CodingSource, FrequencyReport, frequency_report, select_codes
+from ._tables import CodingSource, FrequencyReport, adjudicated_codings, frequency_report, select_codes
 from ._write import read_deidentified, report_files, write_report
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "FrequencyReport",
     "frequency_report",
     "select_codes",
+    "adjudicated_codings",
     "render_html",
     "write_report",
     "report_files",

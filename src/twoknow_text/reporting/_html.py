@@ -188,15 +188,21 @@ def render_html(rep: FrequencyReport, *, title: str | None = None) -> str:
     ]
     for n in rep.notes:
         parts.append(f"<div class=note>{_e(n)}</div>")
-    figs = _figures(rep)
-    first = True
-    fig_html = {}
-    for name, fig in figs:
-        fig_html[name] = pio.to_html(
-            fig, full_html=False, include_plotlyjs=first, config={"displaylogo": False, "responsive": True},
+    from plotly.offline import get_plotlyjs
+
+    # plotly.js goes in once, before any figure, so figures may appear in any order
+    parts.insert(
+        3,
+        "<script type='text/javascript'>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
+        f"<script type='text/javascript'>{get_plotlyjs()}</script>",
+    )
+    fig_html = {
+        name: pio.to_html(
+            fig, full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True},
             div_id=f"fig-{name}",
         )
-        first = False
+        for name, fig in _figures(rep)
+    }
     parts += ["<h2>Factor categories</h2>", fig_html.get("categories", "")]
     parts.append(_freq_table(rep.frequencies[rep.frequencies["level"] == "category"]))
     parts += ["<h2>Codes</h2>", fig_html.get("codes", "")]

@@ -28,7 +28,7 @@ from ..errors import CodebookError
 from ..records import Corpus
 from ._stats import wilson_interval
 
-__all__ = ["CodingSource", "select_codes", "FrequencyReport", "frequency_report"]
+__all__ = ["CodingSource", "select_codes", "FrequencyReport", "frequency_report", "adjudicated_codings"]
 
 ADJUDICATED = "adjudicated"
 _ALIASES = {"question": "question_id", "respondent": "respondent_id"}
@@ -93,6 +93,71 @@ def select_codes(codings: pd.DataFrame, coder: str | None = None, *, adjudicated
     if coder == adjudicated_label:
         return rows, CodingSource("adjudicated", (coder,), "adjudicated codes")
     return rows, CodingSource("single coder", (coder,), f"single coder '{coder}' (not adjudicated)")
+
+
+def adjudicated_codings(
+    codings: pd.DataFrame,
+    gold: pd.DataFrame | None = None,
+    *,
+    unresolved: str = "error",
+    label: str = ADJUDICATED,
+) -> pd.DataFrame:
+    """Coders' codes plus adjudication decisions -> one ``adjudicated`` code set per answer.
+
+    An answer on which every coder who saw it gave the same codes keeps
+    them; an answer in ``gold`` (the agreement stage's ``adjudicate_pull``
+    table: ``unit`` or ``response_id``, ``code``; empty code = none applies)
+    takes the adjudicator's codes. Answers still disputed are an error
+    (E756, naming how many and a few ids) unless ``unresolved`` is
+    ``"majority"`` (a strict majority of their coders) or ``"drop"``.
+    Returns the input rows plus rows with ``coder == label``, ready for
+    :func:`frequency_report` (which then uses them by default).
+    """
+    if unresolved not in ("error", "majority", "drop"):
+        raise CodebookError(
+            "E756", f"The 'unresolved' parameter must be 'error', 'majority' or 'drop'. Got {unresolved!r} instead."
+        )
+    checked = check_codings(codings)
+    people = checked[checked["coder"] != label]
+    sets = (
+        people.groupby(["response_id", "coder"])["code"]
+        .agg(lambda s: frozenset(c for c in s if c))
+        .reset_index()
+    )
+    agreed = sets.groupby("response_id")["code"].agg(lambda s: s.iloc[0] if s.nunique() == 1 else None)
+    decided: dict[str, frozenset] = {rid: codes for rid, codes in agreed.items() if codes is not None}
+    if gold is not None and len(gold):
+        unit_col = "response_id" if "response_id" in gold.columns else "unit"
+        if unit_col not in gold.columns or "code" not in gold.columns:
+            raise CodebookError("E756", "The adjudication table needs 'unit' (or 'response_id') and 'code' columns.")
+        g = gold[[unit_col, "code"]].astype(str)
+        for rid, grp in g.groupby(unit_col):
+            decided[rid] = frozenset(c for c in grp["code"].str.strip() if c and c != "nan")
+    open_ids = sorted(set(agreed.index) - set(decided))
+    if open_ids and unresolved == "error":
+        raise CodebookError(
+            "E756",
+            f"{len(open_ids)} answer(s) are disputed and not adjudicated, e.g. {', '.join(open_ids[:5])}; "
+            "adjudicate them or pass unresolved='majority' or 'drop'.",
+        )
+    if open_ids and unresolved == "majority":
+        n_coders = sets.groupby("response_id")["coder"].nunique()
+        for rid in open_ids:
+            votes = sets[sets["response_id"] == rid]["code"]
+            counts: dict[str, int] = {}
+            for fs in votes:
+                for c in fs:
+                    counts[c] = counts.get(c, 0) + 1
+            decided[rid] = frozenset(c for c, k in counts.items() if 2 * k > n_coders[rid])
+    cat_of = dict(zip(people["code"], people["category"], strict=True))
+    rows = []
+    for rid, codes in decided.items():
+        if codes:
+            rows += [(rid, label, c, cat_of.get(c, "")) for c in sorted(codes)]
+        else:
+            rows.append((rid, label, "", ""))
+    added = pd.DataFrame(rows, columns=["response_id", "coder", "code", "category"])
+    return pd.concat([people, added], ignore_index=True)
 
 
 @dataclass
@@ -204,7 +269,7 @@ def frequency_report(
     n_dropped = int(((codings["code"].astype(str).str.strip() != "") & ~codings["code"].isin(set(codebook.ids))).sum()) \
         if unknown_codes == "drop" and "code" in codings.columns else 0
     if n_dropped:
-        notes.append(f"{n_dropped} coding row(s) with codes not in codebook '{codebook.name}' were left out.")
+        notes.append(f"{n_dropped} coding row(s) with codes not in codebook '{codebook.name}' {codebook.version} were left out.")
     if source.kind != "adjudicated":
         notes.append(f"These tables use {source.label}; they are not adjudicated codes.")
     missing = len(corpus) - len(answers)

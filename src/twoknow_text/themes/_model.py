@@ -33,6 +33,7 @@ from ._cluster import (
     assign_to_centroids,
     centroids,
     merge_similar,
+    refine_labels,
     relabel_by_size,
     resolve_min_cluster_size,
     text_features,
@@ -88,9 +89,21 @@ def _bertopic_backend(embedder):
         def __init__(self, emb) -> None:
             super().__init__()
             self.emb = emb
+            # KeyBERT-inspired and MMR embed the same words again, one small batch per
+            # theme: remember short strings so each is embedded once per model.
+            self._memo: dict[str, np.ndarray] = {}
 
         def embed(self, documents, verbose: bool = False) -> np.ndarray:
-            return np.asarray(self.emb.encode(list(documents)), dtype=np.float32)
+            docs = [str(d) for d in documents]
+            todo = list(dict.fromkeys(d for d in docs if d not in self._memo))
+            if todo:
+                vecs = np.asarray(self.emb.encode(todo), dtype=np.float32)
+                if len(self._memo) < 200_000:
+                    self._memo.update(zip(todo, vecs))
+                else:
+                    local = dict(zip(todo, vecs))
+                    return np.vstack([self._memo.get(d, local.get(d)) for d in docs])
+            return np.vstack([self._memo[d] for d in docs]) if docs else np.zeros((0, 0), np.float32)
 
     return _Backend(embedder)
 
@@ -120,7 +133,8 @@ class ThemeModel:
         HDBSCAN's smallest theme; ``"auto"`` = ``min_cluster_fraction`` of
         the answers (at least 5, at most 500).
     min_samples, cluster_selection_method:
-        HDBSCAN settings (``None`` = same as ``min_cluster_size``).
+        HDBSCAN settings (``None`` = same as ``min_cluster_size``). "leaf"
+        gives pure, fine themes whose borders ``refine_iterations`` then fixes.
     text_weight, text_components:
         Weight and size of the TF-IDF SVD block appended to the embedding
         for clustering (0 turns it off).
@@ -128,6 +142,9 @@ class ThemeModel:
         How outliers get a theme: ``"embeddings"``, ``"c-tf-idf"``,
         ``"distributions"`` or ``"none"``; an answer below the threshold
         stays an outlier.
+    refine_iterations:
+        Nearest-centroid passes over the assigned answers after outlier
+        reduction (0 = off).
     merge_threshold:
         Themes whose centroids have cosine ≥ this are merged (1.0 = never).
     nr_themes:
@@ -163,12 +180,13 @@ class ThemeModel:
         umap_metric: str = "cosine",
         min_cluster_size: int | str = "auto",
         min_cluster_fraction: float = 0.01,
-        min_samples: int | None = None,
-        cluster_selection_method: str = "eom",
+        min_samples: int | None = 10,
+        cluster_selection_method: str = "leaf",
         text_weight: float = 0.5,
         text_components: int = 100,
         outlier_strategy: str = "embeddings",
         outlier_threshold: float = 0.0,
+        refine_iterations: int = 10,
         merge_threshold: float = 0.95,
         nr_themes: int | None = None,
         seed_topic_list: Sequence[Sequence[str]] | None = None,
@@ -194,6 +212,7 @@ class ThemeModel:
         self.text_components = text_components
         self.outlier_strategy = outlier_strategy
         self.outlier_threshold = outlier_threshold
+        self.refine_iterations = refine_iterations
         self.merge_threshold = merge_threshold
         self.nr_themes = nr_themes
         self.seed_topic_list = seed_topic_list
@@ -210,7 +229,7 @@ class ThemeModel:
     _PARAMS = (
         "embedder", "n_neighbors", "n_components", "min_dist", "umap_metric", "min_cluster_size",
         "min_cluster_fraction", "min_samples", "cluster_selection_method", "text_weight", "text_components",
-        "outlier_strategy", "outlier_threshold", "merge_threshold", "nr_themes", "seed_topic_list",
+        "outlier_strategy", "outlier_threshold", "refine_iterations", "merge_threshold", "nr_themes", "seed_topic_list",
         "zeroshot_topics", "zeroshot_min_similarity", "top_n_words", "use_keybert", "mmr_diversity",
         "spacy_model", "min_answers", "random_state",
     )
@@ -382,6 +401,8 @@ class ThemeModel:
                 raise ThemeError("E405", f"No themes found in {n_rest} answers: try a smaller min_cluster_size (now {mcs}).")
             if self.outlier_strategy == "embeddings":
                 lab = reduce_outliers_embeddings(x, lab, self.outlier_threshold)
+            if self.refine_iterations:
+                lab = refine_labels(x, lab, self.refine_iterations)
             lab, _ = merge_similar(x, lab, self.merge_threshold)
             labels[rest] = lab
         else:

@@ -52,12 +52,13 @@ class ThemesConfig(StrictModel):
     umap_metric: str = "cosine"
     min_cluster_size: int | Literal["auto"] = "auto"
     min_cluster_fraction: float = 0.01
-    min_samples: int | None = None
-    cluster_selection_method: Literal["eom", "leaf"] = "eom"
+    min_samples: int | None = 10
+    cluster_selection_method: Literal["eom", "leaf"] = "leaf"
     text_weight: float = 0.5
     text_components: int = 100
     outlier_strategy: Literal["embeddings", "c-tf-idf", "distributions", "none"] = "embeddings"
     outlier_threshold: float = 0.0
+    refine_iterations: int = 10
     merge_threshold: float = 0.95
     nr_themes: int | None = None
     # guidance
@@ -135,7 +136,7 @@ def build_model(cfg: ThemesConfig, seed: int | None, embedder: Any = None):
         umap_metric=cfg.umap_metric, min_cluster_size=cfg.min_cluster_size, min_cluster_fraction=cfg.min_cluster_fraction,
         min_samples=cfg.min_samples, cluster_selection_method=cfg.cluster_selection_method, text_weight=cfg.text_weight,
         text_components=cfg.text_components, outlier_strategy=cfg.outlier_strategy, outlier_threshold=cfg.outlier_threshold,
-        merge_threshold=cfg.merge_threshold, nr_themes=cfg.nr_themes, seed_topic_list=_seed_lists(cfg),
+        refine_iterations=cfg.refine_iterations, merge_threshold=cfg.merge_threshold, nr_themes=cfg.nr_themes, seed_topic_list=_seed_lists(cfg),
         zeroshot_topics=zs, zeroshot_min_similarity=cfg.zeroshot_min_similarity, top_n_words=cfg.top_n_words,
         use_keybert=cfg.use_keybert, mmr_diversity=cfg.mmr_diversity, spacy_model=cfg.spacy_model,
         min_answers=cfg.min_answers, random_state=seed,

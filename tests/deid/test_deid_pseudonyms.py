@@ -177,3 +177,15 @@ def test_report_holds_no_raw_values(tmp_path):
     assert data["counts_by_type"] == {"PERSON": 1, "PHONE_NUMBER": 1}
     assert data["answers"][0]["response_id"] == "r1"
     assert rep.summary() == [("PERSON", 1, 1), ("PHONE_NUMBER", 1, 1)]
+
+
+def test_public_names_are_pinned():
+    import twoknow_text.deid as deid
+
+    assert sorted(deid.__all__) == sorted([
+        "AllowList", "AnswerFlags", "DeidConfig", "DeidReport", "Deidentifier", "DetectedSpan", "Pseudonymizer",
+        "ResidualFlag", "deidentify", "deidentify_file", "ephemeral_key", "find_residual_risks", "get_recognizers",
+        "load_deid_config", "load_key", "new_key_file", "registered_names", "verify_deidentified",
+    ])
+    for name in deid.__all__:
+        assert getattr(deid, name) is not None

@@ -133,6 +133,8 @@ def test_capitalised_names_in_languages_without_ner(engine):
     spans = engine.analyze(texts, ["fi", "de"])
     assert [(s.entity_type, texts[0][s.start : s.end]) for s in spans[0]] == [("PERSON", "Aino Virtanen")]
     assert spans[1] == []  # German capitalises every noun: no heuristic there (a known gap)
+    ru = "Я рассказал об этом другу Ивану Петрову, и мне стало легче."
+    assert [ru[s.start : s.end] for s in engine.analyze([ru], ["ru"])[0]] == ["Ивану Петрову"]
 
 
 def test_given_language_is_used_and_unknown_languages_fall_back(engine):

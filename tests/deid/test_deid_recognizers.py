@@ -60,6 +60,19 @@ def test_unknown_recognizer_is_a_coded_error_with_suggestion():
     assert "twoknow.onion_address.v1" in exc.value.message
 
 
+def test_register_without_entity_type_reads_it_from_an_instance():
+    from twoknow_text.deid import registry
+    from twoknow_text.deid.recognizers import SessionIdRecognizer
+
+    name = "twoknow.test_only_session.v1"
+    try:
+        registry.register(name)(lambda language: SessionIdRecognizer(supported_language=language))
+        assert entity_type_of(name) == "SESSION_ID"
+        assert get_recognizers([name], language="sv")[0].supported_language == "sv"
+    finally:
+        registry._REGISTRY.pop(name, None)
+
+
 def test_register_rejects_unversioned_and_duplicate_names():
     with pytest.raises(DeidError) as exc:
         register("twoknow.thing", "X")
@@ -157,6 +170,19 @@ POSITIVES = [
     ("Write to P.O. Box 123 instead.", "STREET_ADDRESS", "P.O. Box 123"),
     ("Ring +44 7700 900123 (a reserved range, still a number).", "PHONE_NUMBER", "+44 7700 900123"),
     ("Call 345-899-3560x4587 at work.", "PHONE_NUMBER", "345-899-3560x4587"),
+    ("Mobile (+358 40 123 4567) only.", "PHONE_NUMBER", "+358 40 123 4567"),
+    ("call 040.123.4567 or later", "PHONE_NUMBER", "040.123.4567"),
+    ("call 0044 7700 900123 from abroad", "PHONE_NUMBER", "0044 7700 900123"),
+    ("My server 10.0.0.1:8080 was at home.", "IP_ADDRESS", "10.0.0.1"),
+    ("Connect to [2001:db8::1]:443 first.", "IP_ADDRESS", "2001:db8::1"),
+    (f"See [forum](http://{ONION_V3}.onion) there.", "ONION_ADDRESS", f"http://{ONION_V3}.onion"),
+    (f"IT WAS {ONION_V3.upper()}.ONION", "ONION_ADDRESS", f"{ONION_V3.upper()}.ONION"),
+    ("mail Name+tag@Gmail.COM today", "EMAIL_ADDRESS", "Name+tag@Gmail.COM"),
+    ("my gpg key id is 0x4E1F799AA4FF2279 now", "PGP_FINGERPRINT", "0x4E1F799AA4FF2279"),
+    ("ping me (@quiet_fox) there", "MESSAGING_HANDLE", "@quiet_fox"),
+    ("Mannerheimintie 12 B 5, 00100 Helsinki was home.", "STREET_ADDRESS", "Mannerheimintie 12 B 5, 00100 Helsinki"),
+    ("12 Baker Street, London NW1 6XE was home.", "STREET_ADDRESS", "12 Baker Street, London NW1 6XE"),
+    ("My username was (shadowfox88) there.", "USERNAME", "shadowfox88"),
 ]
 
 
@@ -222,6 +248,8 @@ NEGATIVES = [
     "I used Node.js and ASP.NET at work.",
     "I contacted them via Telegram 5 times.",
     "Käyttäjänimi oli poistettu.",
+    "The colour was 0xFF00FF00 and I waited 1234 5678 9ABC DEF0 seconds.",
+    "version 1.2.3.4 and v1.2.3.4 of the client.",
 ]
 
 
