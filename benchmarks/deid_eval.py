@@ -12,6 +12,9 @@ Data
 * ``twoknow_text.deid.planted.make_planted_set(n, seed)``: survey-style answers
   with every identifier kind planted (valid checksums), multi-identifier
   answers and clean answers that name platforms and time phrases.
+* the bundled survey sample (``twoknow_text.synth``), scored against the
+  identifiers its generator planted (``survey_sample_truth.csv``); answers in
+  six languages, most without any identifier.
 
 Scoring (for de-identification, redaction matters more than the label)
 --------------------------------------------------------------------------
@@ -92,6 +95,21 @@ def load_synth(limit: int | None = None) -> list[tuple[str, list[tuple[str, int,
             else:
                 ignore.append((s["start_position"], s["end_position"]))
         out.append((rec["full_text"], gold, ignore))
+    return out
+
+
+def load_sample_with_truth(n: int):
+    """The bundled survey sample with the identifiers its generator planted (``survey_sample_truth.csv``)."""
+    import csv
+
+    from twoknow_text.synth import load_sample, truth_path
+
+    with open(truth_path(), encoding="utf-8", newline="") as fh:
+        truth = {row["response_id"]: json.loads(row["identifier_spans"] or "[]") for row in csv.DictReader(fh)}
+    out = []
+    for r in list(load_sample())[:n]:
+        gold = [(t, a, b) for t, a, b in truth.get(r.response_id, [])]
+        out.append((r.text, gold, [], "sample"))
     return out
 
 
@@ -261,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--synth-limit", type=int, default=None)
     ap.add_argument("--out", type=Path, default=RESULTS)
-    ap.add_argument("--n-sample", type=int, default=1000, help="answers of the bundled sample (speed only)")
+    ap.add_argument("--n-sample", type=int, default=2000, help="answers of the bundled sample (0: skip)")
     ap.add_argument("--skip-presidio", action="store_true")
     args = ap.parse_args(argv)
 
@@ -272,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.n_sample:
         from twoknow_text.synth import load_sample
 
-        datasets["survey_sample"] = [(t, None, None, "sample") for t in load_sample().texts[: args.n_sample]]
+        datasets["survey_sample"] = load_sample_with_truth(args.n_sample)
     # Presidio's defaults first: its registry loader looks recognizer classes up
     # by class name, and the project's recognizers reuse some of those names.
     pres = None

@@ -121,6 +121,9 @@ CASES = [
                                         "--token", "abcdef123456"), (), "E5"),
     Case("ls-pull-server-unreachable", ("ls", "pull", "--project", "p", "--out", "{out}/c.csv",
                                         "--url", DEAD_URL, "--token", "abcdef123456"), ("c.csv",), "E5"),
+    Case("ls-push-bad-config-key", ("ls", "push", "{in}/answers.csv", *ANS, "--project", "p", "--config",
+                                    "{in}/bad_read.yaml", "--i-deidentified-this-elsewhere", "--url", DEAD_URL,
+                                    "--token", "abcdef123456")),
     Case("ls-pull-bad-url", ("ls", "pull", "--project", "p", "--out", "{out}/c.csv",
                              "--url", "not a url", "--token", "abcdef123456"), ("c.csv",), "E5"),
     # ---- agreement
@@ -155,6 +158,10 @@ CASES = [
                                     "--out", "{out}/rep", *ANS), ("rep",)),
     Case("report-raw-corpus", ("report", "--codings", "{in}/codings.csv", "--corpus", "{in}/answers.csv",
                                "--out", "{out}/rep", *ANS), ("rep",), "E2"),
+    Case("report-bad-config-key", ("report", "--codings", "{in}/codings.csv", "--corpus", "{in}/answers.csv",
+                                   "--out", "{out}/rep", "--config", "{in}/bad_read.yaml", *ANS), ("rep",), "E1"),
+    Case("report-unknown-column", ("report", "--codings", "{in}/codings.csv", "--corpus", "{in}/answers.csv",
+                                   "--out", "{out}/rep", "--text-col", "nope", "--id-col", "id"), ("rep",)),
     Case("report-empty-codings", ("report", "--codings", "{in}/empty.csv", "--corpus", "{in}/answers.csv",
                                   "--out", "{out}/rep", *ANS), ("rep",)),
 ]
@@ -227,8 +234,6 @@ def _needs(case: Case) -> None:
 
 #: known failures, by case id: the stage and the promise that fails (strict=False: a fix shows as XPASS)
 KNOWN = {
-    "agreement-empty-file": "agreement: a 0-byte coding table raises pandas EmptyDataError (traceback, no code)",
-    "agreement-out-is-a-file": "agreement: --out naming an existing file raises FileExistsError (traceback, no code)",
 }
 
 
@@ -261,7 +266,9 @@ def test_error_message_names_the_column_not_the_text(files: Path, tmp_path: Path
     assert "'nope'" in line and "answer" in line  # names what is wrong and what exists
 
 
-@pytest.mark.parametrize("extra", [(), ("--multi-label",)], ids=["nominal", "multi-label"])
+@pytest.mark.parametrize("extra", [(), ("--multi-label",), ("--multi-label", "--codebook", "{cb}", "--on-unknown",
+                                                             "record"), ("--codebook", "{cb}", "--on-unknown", "error")],
+                         ids=["nominal", "multi-label", "multi-label-record-unknown", "nominal-error-unknown"])
 def test_agreement_never_echoes_values_of_a_wrong_value_column(extra, files: Path, tmp_path: Path, capsys,
                                                                  monkeypatch) -> None:
     """A realistic slip: --value-col pointed at the answer text. Whatever happens, the text stays off the console."""

@@ -68,7 +68,15 @@ PINNED: dict[str, list[str] | None] = {
         'find_ls_venv', 'labelling_config', 'load_theme_code_map', 'prepare_template', 'pull', 'pull_to_csv',
         'push', 'start_server', 'theme_predictions', 'tidy_from_export'
     ],
-    'twoknow_text.agreement': None,  # not landed yet
+    'twoknow_text.agreement': [
+        'AdjudicationPush', 'AgreementReport', 'AuditLog', 'BOOT_METHODS', 'COEFFICIENTS', 'COMPARE_FIELD',
+        'Estimate', 'LEVELS', 'MultiLabelData', 'ReliabilityData', 'adjudicate_pull', 'adjudicate_push',
+        'agreement', 'agreement_weights', 'bootstrap_weights', 'brennan_prediger', 'cohen_kappa', 'disagreements',
+        'drift_table', 'fleiss_kappa', 'gold_table', 'gwet_ac1', 'gwet_ac2', 'krippendorff_alpha',
+        'krippendorff_flag', 'load_codebook_codes', 'masi_alpha', 'masi_distance', 'pairwise_table',
+        'per_code_alpha', 'per_code_table', 'percent_agreement', 'percentile_ci', 'plot_code_alpha',
+        'plot_coder_heatmap', 'reliability_data', 'resampled_sums', 'simulate_codings'
+    ],
     'twoknow_text.codebook': [
         'CODING_COLUMNS', 'Category', 'CategorySuggestion', 'Code', 'Codebook', 'DEFAULT_CATEGORIES',
         'DEFAULT_THRESHOLD', 'HistoryEntry', 'STATUSES', 'Status', 'check_codings', 'code_guid',
@@ -79,8 +87,8 @@ PINNED: dict[str, list[str] | None] = {
         'split_code', 'suggest_categories', 'validate_refi'
     ],
     'twoknow_text.reporting': [
-        'CodingSource', 'FrequencyReport', 'frequency_report', 'read_deidentified', 'render_html', 'report_files',
-        'select_codes', 'wilson_interval', 'write_report'
+        'CodingSource', 'FrequencyReport', 'adjudicated_codings', 'frequency_report', 'read_deidentified',
+        'render_html', 'report_files', 'select_codes', 'wilson_interval', 'write_report'
     ],
     'twoknow_text.cli': [
         'app', 'main'

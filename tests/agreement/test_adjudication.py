@@ -17,6 +17,7 @@ from twoknow_text.agreement import (
     adjudicate_pull,
     adjudicate_push,
     disagreements,
+    gold_table,
     reliability_data,
 )
 from twoknow_text.errors import AgreementError
@@ -127,3 +128,8 @@ def test_adjudication_round_trip(ls_client, tmp_path) -> None:  # noqa: ANN001
     assert log_path.read_bytes() == before
     # No answer text reached the log.
     assert not any(t in log_path.read_text(encoding="utf-8") for t in TEXTS.values())
+    # The pulled gold scores the coders as it is (coder quality).
+    quality = gold_table(CODINGS[CODINGS.response_id.isin(["r1", "r3"])], gold, unit_col="response_id",
+                         value_col="code", multi_label=True).set_index("coder")
+    assert quality.loc["ana", "recall"] == 1.0 and quality.loc["ana", "precision"] == 0.5
+    assert quality.loc["ben", "precision"] == 0.5

@@ -157,6 +157,8 @@ POSITIVES = [
     # national ids
     ("My personal identity code is 131052-308T, which I should not have written.", "NATIONAL_ID", "131052-308T"),
     ("Mitt personnummer är 811218-9876.", "NATIONAL_ID", "811218-9876"),
+    ("Mitt fødselsnummer er 01010750160.", "NATIONAL_ID", "01010750160"),
+    ("Mit CPR-nummer: 010190-1234.", "NATIONAL_ID", "010190-1234"),
     # street addresses
     ("I lived at 12 Baker Street when it started.", "STREET_ADDRESS", "12 Baker Street"),
     ("We moved to Mannerheimintie 12 B 5 in the spring.", "STREET_ADDRESS", "Mannerheimintie 12 B 5"),
@@ -172,6 +174,8 @@ POSITIVES = [
     ("Call 345-899-3560x4587 at work.", "PHONE_NUMBER", "345-899-3560x4587"),
     ("Mobile (+358 40 123 4567) only.", "PHONE_NUMBER", "+358 40 123 4567"),
     ("call 040.123.4567 or later", "PHONE_NUMBER", "040.123.4567"),
+    # its 11 digits happen to pass the Norwegian fødselsnummer check: the '+' says phone
+    ("I once called a help line from +1 252 240 6870.", "PHONE_NUMBER", "+1 252 240 6870"),
     ("call 0044 7700 900123 from abroad", "PHONE_NUMBER", "0044 7700 900123"),
     ("My server 10.0.0.1:8080 was at home.", "IP_ADDRESS", "10.0.0.1"),
     ("Connect to [2001:db8::1]:443 first.", "IP_ADDRESS", "2001:db8::1"),
@@ -250,6 +254,7 @@ NEGATIVES = [
     "Käyttäjänimi oli poistettu.",
     "The colour was 0xFF00FF00 and I waited 1234 5678 9ABC DEF0 seconds.",
     "version 1.2.3.4 and v1.2.3.4 of the client.",
+    "CPR 320190-1234 has no 32nd of January.",
 ]
 
 
@@ -302,7 +307,10 @@ def test_email_is_not_a_handle_and_eth_is_not_pgp(recognizers):
 
 
 def test_phone_not_found_inside_other_identifiers(recognizers):
-    text = "Fingerprint 0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567, id 811218-9876, ip 42.58.244.212."
+    text = (
+        "Fingerprint 0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567, id 811218-9876, ip 42.58.244.212, "
+        "fnr 01010750160, CPR 0101901234."
+    )
     types = {e for e, _ in find(recognizers, text)}
     assert "PHONE_NUMBER" not in types
     assert {"PGP_FINGERPRINT", "NATIONAL_ID", "IP_ADDRESS"} <= types

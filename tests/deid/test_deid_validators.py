@@ -274,6 +274,22 @@ def test_swedish_personnummer_invalid(pnr):
     assert not v.is_swedish_personnummer(pnr)
 
 
+@pytest.mark.parametrize("fnr", ["01010750160", "15076500565", "150765 00565"])
+def test_norwegian_fnr_valid(fnr):
+    assert v.is_norwegian_fnr(fnr)
+
+
+@pytest.mark.parametrize("fnr", ["01010750161", "15076500566", "0101075016", "32010750160"])
+def test_norwegian_fnr_invalid(fnr):
+    assert not v.is_norwegian_fnr(fnr)
+
+
+def test_norwegian_fnr_rarely_passes_by_chance():
+    rng = random.Random(0)
+    hits = sum(v.is_norwegian_fnr("".join(rng.choice("0123456789") for _ in range(11))) for _ in range(20000))
+    assert hits / 20000 < 0.005  # date + two mod-11 digits: about 1 in 800
+
+
 # ----------------------------------------------------------------- IBAN, Luhn
 
 

@@ -16,7 +16,6 @@ import datetime as _dt
 import json
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import AgreementError, TwoknowError
+from ..errors import AgreementError
 from ._matrix import MultiLabelData, ReliabilityData
 
 __all__ = [
@@ -321,5 +320,3 @@ def adjudicate_pull(
     AuditLog(audit_log).append(records)
     return pd.DataFrame(rows, columns=["unit", "code", "adjudicator"])
 
-
-_ = (Mapping, TwoknowError)

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import AgreementError
-from ._matrix import LEVELS, MultiLabelData, ReliabilityData, _check_level
+from ._matrix import MultiLabelData, ReliabilityData, _check_level
 
 __all__ = [
     "Estimate",
@@ -555,6 +555,3 @@ def masi_alpha(data: MultiLabelData) -> Estimate:
         return Estimate("masi_alpha", math.nan, reason=NO_VARIATION, n_units=data.n_units)
     return Estimate("masi_alpha", float(1.0 - (n - 1.0) * do / p.de_point), n_units=data.n_units)
 
-
-# Keep the level list importable from here for the CLI's choices.
-_ = LEVELS

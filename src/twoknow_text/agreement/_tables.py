@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -496,17 +495,20 @@ def gold_table(
 ) -> pd.DataFrame:
     """Each coder against adjudicated gold (coder quality).
 
-    ``gold`` has ``unit_col`` and a value column (``gold_value_col``, default
-    ``value_col``); for multi-label data one row per (unit, code), empty = no
-    code. For multi-label data the row also has micro precision, recall and
+    ``gold`` has ``unit_col`` (or ``unit``) and a value column
+    (``gold_value_col``, default ``value_col`` or ``code``) — the table
+    :func:`adjudicate_pull` returns fits as it is; for multi-label data one
+    row per (unit, code), empty = no code. For multi-label data the row also has micro precision, recall and
     F1 of the coder's codes against gold; ``per_code=True`` gives one row per
     (coder, code).
     """
-    gcol = gold_value_col or value_col
-    for col in (unit_col, gcol):
+    # The gold from adjudicate_pull has columns unit, code: accept it as it comes.
+    gunit = unit_col if unit_col in gold.columns else "unit"
+    gcol = gold_value_col or (value_col if value_col in gold.columns else "code")
+    for col in (gunit, gcol):
         if col not in gold.columns:
             raise AgreementError("E613", f"Gold table has no column '{col}'.")
-    g = pd.DataFrame({unit_col: gold[unit_col].astype(str), coder_col: "__gold__", value_col: gold[gcol]})
+    g = pd.DataFrame({unit_col: gold[gunit].astype(str), coder_col: "__gold__", value_col: gold[gcol]})
     gold_units = set(g[unit_col])
     rows = []
     for coder in sorted(table[coder_col].astype(str).unique()):
@@ -583,5 +585,3 @@ def drift_table(
         rows.append({**row, **_summary_row(rep)})
     return pd.DataFrame(rows)
 
-
-_ = Sequence  # typing only

@@ -480,6 +480,7 @@ _DATE_LIKE = re.compile(
 )
 _YEAR_RANGE = re.compile(r"^(?:19|20)\d{2}\s*[-–]\s*(?:19|20)?\d{2}\b")
 _YEAR_SLASH = re.compile(r"^(?:19|20)\d{2}\s?/|/\s?(?:19|20)\d{2}$")
+_FNR_SHAPE = re.compile(r"^\d{6}\s?\d{5}$")
 _ID_SHAPE = re.compile(r"^(?:19|20)?\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$", re.I)
 _DOTTED_QUAD = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -607,8 +608,10 @@ class PhoneRecognizer(TwoknowPatternRecognizer):
             return False
         if _YEAR_RANGE.match(raw) or _DOTTED_QUAD.match(raw) or _YEAR_SLASH.match(raw):
             return False
-        if _ID_SHAPE.match(raw):
-            return False  # YYMMDD-NNNN / HETU shape: NATIONAL_ID's, valid or mistyped
+        if _ID_SHAPE.match(raw) or (_FNR_SHAPE.match(raw) and text[start - 1 : start] != "+" and v.is_norwegian_fnr(raw)):
+            return False  # YYMMDD-NNNN / HETU shape / a valid fødselsnummer: NATIONAL_ID's
+        if re.search(r"\bcpr\b\W{0,12}$", text[max(0, start - 16) : start], re.I):
+            return False  # a Danish CPR number after its keyword
         # "24/7", "2019-2020/21": a slash glued to either end is not phone layout
         if text[end : end + 1] == "/" or text[start - 1 : start] == "/":
             return False
@@ -983,7 +986,9 @@ def _looks_like_username(value: str) -> bool:
 
 @_factory
 class NationalIdRecognizer(TwoknowPatternRecognizer):
-    """Finnish HETU (date, century sign, mod-31 check character) and Swedish personnummer (date, Luhn).
+    """Finnish HETU (date, century sign, mod-31 check character), Swedish personnummer
+    (date, Luhn), Norwegian fødselsnummer (date, two mod-11 digits) and Danish CPR
+    (after the word "CPR"; it has no checksum).
 
     A Swedish number needs its separator (``811218-9876``) or the 12-digit
     form (``198112189876``): a bare 10-digit run is too often a phone number.
@@ -996,11 +1001,23 @@ class NationalIdRecognizer(TwoknowPatternRecognizer):
     PATTERNS = (
         ("fi_hetu", r"(?<![\w+-])\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y](?![\w-])", 0.5, _I),
         ("se_personnummer", r"(?<![\w+-])(?:(?:18|19|20)\d{6}[-+]?\d{4}|\d{6}[-+]\d{4})(?![\w-])", 0.5, _CS),
+        ("no_fodselsnummer", r"(?<![\w+-])\d{6}\s?\d{5}(?![\w-])", 0.5, _CS),
+        # Danish CPR has had no checksum since 2007: only with the word "CPR" just before it
+        ("dk_cpr", r"(?i:\bcpr(?:-?(?:nr|nummer|number))?\.?\s*:?\s*)(?P<v>\d{6}-?\d{4})(?![\w-])", 0.85, _CS),
     )
-    CONTEXT = ("hetu", "henkilötunnus", "sotu", "personnummer", "id", "identity", "social security", "ssn")
+    CONTEXT = ("hetu", "henkilötunnus", "sotu", "personnummer", "fødselsnummer", "cpr", "id", "identity",
+               "social security", "ssn")
 
     def validate_result(self, pattern_text):
-        return v.is_hetu(pattern_text) or v.is_swedish_personnummer(pattern_text)
+        return (
+            v.is_hetu(pattern_text) or v.is_swedish_personnummer(pattern_text) or v.is_norwegian_fnr(pattern_text)
+        )
+
+    def accept(self, text, match, start, end):
+        value = text[start:end]
+        if match.re.groupindex.get("v"):  # Danish CPR after its keyword: a real date is enough
+            return (start, end, 0.85) if v.is_ddmmyy_date(value[:6]) else None
+        return super().accept(text, match, start, end)
 
 
 # --------------------------------------------------------------------------

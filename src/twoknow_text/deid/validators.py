@@ -60,6 +60,8 @@ __all__ = [
     "hetu_check_char",
     "is_hetu",
     "is_swedish_personnummer",
+    "is_norwegian_fnr",
+    "is_ddmmyy_date",
     "is_iban",
     "is_luhn_valid",
     "luhn_check_digit",
@@ -557,6 +559,14 @@ def is_hetu(value: str) -> bool:
     return hetu_check_char(dd + mm + yy, nnn) == check.upper()
 
 
+def is_ddmmyy_date(ddmmyy: str) -> bool:
+    """``DDMMYY`` is a real date in the 1900s or the 2000s (Danish CPR has nothing more to check)."""
+    if not re.fullmatch(r"\d{6}", ddmmyy):
+        return False
+    dd, mm, yy = int(ddmmyy[0:2]), int(ddmmyy[2:4]), int(ddmmyy[4:6])
+    return _valid_date(1900 + yy, mm, dd) or _valid_date(2000 + yy, mm, dd)
+
+
 def is_luhn_valid(value: str) -> bool:
     """Luhn (mod 10) check over the digits of ``value`` (separators ignored)."""
     digits = [int(c) for c in value if c.isdigit()]
@@ -602,6 +612,30 @@ def is_swedish_personnummer(value: str) -> bool:
     if not _valid_date(year, int(mm), day) and not _valid_date(year - 100, int(mm), day):
         return False
     return is_luhn_valid(yy + mm + dd + tail)
+
+
+def is_norwegian_fnr(value: str) -> bool:
+    """Norwegian fødselsnummer / D-nummer (``DDMMYYIIIKK``): real date and both mod-11 check digits.
+
+    A D-nummer adds 4 to the first day digit; an H-nummer adds 4 to the first
+    month digit. Weights from Skatteetaten's published algorithm.
+    """
+    digits = re.sub(r"\s", "", value)
+    if not re.fullmatch(r"\d{11}", digits):
+        return False
+    d = [int(c) for c in digits]
+    k1 = 11 - sum(w * x for w, x in zip((3, 7, 6, 1, 8, 9, 4, 5, 2), d[:9])) % 11
+    k2 = 11 - sum(w * x for w, x in zip((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), d[:10])) % 11
+    k1 = 0 if k1 == 11 else k1
+    k2 = 0 if k2 == 11 else k2
+    if k1 == 10 or k2 == 10 or k1 != d[9] or k2 != d[10]:
+        return False
+    day, month, yy = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
+    if day > 40:
+        day -= 40  # D-nummer
+    if month > 40:
+        month -= 40  # H-nummer
+    return _valid_date(1900 + yy, month, day) or _valid_date(2000 + yy, month, day)
 
 
 def is_iban(value: str) -> bool:

@@ -278,6 +278,7 @@ class ThemeModel:
         for :meth:`themes_per_class` and :meth:`themes_over_time`.
         """
         self._validate()
+        embedder = _as_embedder(self.embedder)  # a missing model folder fails first (E300)
         texts = list(texts)
         for i, t in enumerate(texts):
             if not isinstance(t, str):
@@ -295,7 +296,6 @@ class ThemeModel:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
 
-        embedder = _as_embedder(self.embedder)
         if embeddings is None:
             embeddings = embedder.encode(texts)
         embeddings = _normalize(np.asarray(embeddings))
