@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..config import StrictModel
 
@@ -64,6 +64,12 @@ class DeidConfig(StrictModel):
         if not v:
             raise ValueError("at least one language is needed")
         return v
+
+    @model_validator(mode="after")
+    def _default_language_is_known(self) -> DeidConfig:
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language '{self.default_language}' must be one of languages {self.languages}")
+        return self
 
     def threshold_for(self, entity_type: str) -> float:
         return self.entity_thresholds.get(entity_type, self.score_threshold)
