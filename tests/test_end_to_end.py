@@ -346,14 +346,27 @@ def test_no_planted_value_or_key_on_the_console(chain: Chain) -> None:
     assert not _leaks(consoles, _secrets(chain))
 
 
-@pytest.mark.xfail(reason="deid (engine): presidio's 'presidio-analyzer' logger writes the context words around "
-                   "each match (raw identifiers) at DEBUG ('Context list is: ...'); promise 1 (no raw text in logs) "
-                   "fails when a user turns DEBUG logging on", strict=False)
 def test_no_planted_value_or_key_in_logs_or_warnings(chain: Chain) -> None:
     by_logger: dict[str, list[str]] = {"warnings": chain.warnings}
     for rec in chain.logs:
         by_logger.setdefault(f"logger {rec.split(' ', 1)[0]}", []).append(rec)
     assert not _leaks({k: "\n".join(v) for k, v in by_logger.items()}, _secrets(chain))
+
+
+@pytest.mark.xfail(reason="deid (engine): answers whose matches score below the threshold go through Presidio's "
+                   "context enhancer, whose 'presidio-analyzer' logger writes the surrounding words (the raw "
+                   "identifier) at DEBUG ('Context list is: ...'); promise 1 (no raw text in logs)", strict=False)
+def test_deid_logs_no_identifier_at_debug_for_weak_matches(caplog: pytest.LogCaptureFixture) -> None:
+    """The chain above can miss this: its matches mostly score above the threshold and skip the context pass."""
+    from twoknow_text.deid import Deidentifier, load_deid_config
+
+    caplog.set_level(logging.DEBUG)
+    values = ("0401234567", "123456789", "10.0.0.5")
+    texts = [f"call me on {values[0]} anytime", f"my id number {values[1]} was stolen", f"ip {values[2]} at home"]
+    spans = Deidentifier(load_deid_config({"score_threshold": 0.99})).analyze(texts, languages=["en"] * 3)
+    assert any(spans)  # detection ran and found candidates
+    logs = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
+    assert not [v for v in values if v in logs]
 
 
 def test_no_raw_answer_text_in_logs_or_warnings(chain: Chain) -> None:

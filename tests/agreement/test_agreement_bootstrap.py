@@ -143,3 +143,27 @@ def test_pairwise_gold_and_drift_tables() -> None:
     assert fig.data[0].z.shape == (3, 3)
     fig2 = plot_code_alpha(per_code_table(d, n_boot=50))
     assert len(fig2.data[0].y) == d.n_codes
+
+
+def test_single_valued_gold_and_calendar_drift() -> None:
+    import pandas as pd
+
+    rows = []
+    for i in range(40):
+        truth = "yes" if i % 3 else "no"
+        rows.append((f"u{i}", "ana", truth, f"2026-0{1 + i // 20}-1{i % 9}"))
+        rows.append((f"u{i}", "ben", truth if i % 5 else "no", f"2026-0{1 + i // 20}-1{i % 9}"))
+    df = pd.DataFrame(rows, columns=["unit", "coder", "value", "when"])
+    gold = pd.DataFrame({"unit": [f"u{i}" for i in range(40)], "value": ["yes" if i % 3 else "no" for i in range(40)]})
+    g = gold_table(df, gold).set_index("coder")
+    assert g.loc["ana", "percent_agreement"] == 1.0 and g.loc["ana", "cohen_kappa"] == 1.0
+    assert g.loc["ben", "cohen_kappa"] < 1.0
+    d = reliability_data(df, time_col="when")
+    drift = drift_table(d, freq="M")
+    assert drift["period"].tolist() == ["2026-01", "2026-02"] and drift["units"].tolist() == [20, 20]
+    with pytest.raises(AgreementError) as exc:
+        drift_table(d, freq="fortnightly")
+    assert exc.value.code == "E608"
+    with pytest.raises(AgreementError) as exc:
+        drift_table(reliability_data(df))
+    assert exc.value.code == "E614"

@@ -139,7 +139,7 @@ matrices = st.integers(2, 5).flatmap(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(matrices, st.sampled_from(["nominal", "ordinal", "interval", "ratio"]))
 def test_alpha_matches_krippendorff_package(units: list[list[int | None]], level: str) -> None:
     mat = np.array([[np.nan if v is None else v for v in row] for row in units], dtype=float).T
@@ -219,7 +219,7 @@ def test_perfect_agreement_is_one(values: list[int], n_coders: int) -> None:
         assert cohen_kappa(mat).value == pytest.approx(1.0)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(codings, st.permutations([0, 1, 2, 3]), st.randoms(use_true_random=False))
 def test_invariant_to_relabelling_and_order(units: list[list[int]], perm: list[int], rnd) -> None:  # noqa: ANN001
     mat = np.array(units).T  # coders x units

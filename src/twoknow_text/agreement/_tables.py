@@ -554,7 +554,7 @@ def drift_table(
 ) -> pd.DataFrame:
     """Agreement over time: units grouped by when they were first judged.
 
-    ``freq`` (a pandas offset such as ``"W"`` or ``"MS"``) makes calendar
+    ``freq`` (a pandas period such as ``"W"`` or ``"M"``) makes calendar
     periods; otherwise ``n_bins`` groups of about equal size. Needs
     ``time_col`` when the data were built.
     """
@@ -562,7 +562,12 @@ def drift_table(
         raise AgreementError("E614", "No timestamps: build the data with time_col=... to see drift.")
     t = pd.Series(pd.to_datetime(data.unit_times))
     if freq:
-        period = t.dt.tz_localize(None).dt.to_period(freq) if t.dt.tz is not None else t.dt.to_period(freq)
+        try:
+            period = t.dt.tz_localize(None).dt.to_period(freq) if t.dt.tz is not None else t.dt.to_period(freq)
+        except (ValueError, TypeError):
+            raise AgreementError(
+                "E608", f"The 'freq' parameter must be a period such as 'D', 'W' or 'M'. Got {freq!r} instead."
+            ) from None
         labels = period.astype(str).to_numpy()
         groups = list(dict.fromkeys(sorted(labels)))
     else:

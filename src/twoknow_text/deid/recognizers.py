@@ -1050,7 +1050,8 @@ _PARTICLES = r"(?:(?:de|du|des|la|le|les|del|della|dei|degli|da|do|dos|das|di|va
 _CAP = r"[A-ZÅÄÖÆØÜÀ-ÞĀ-Ž]"
 _LOW = r"[a-zåäöæøüéßðþíáóúýèàìòùç]"
 _UNIT = r"(?:,?\s+(?:Apt|Apartment|Flat|Unit|Suite|Ste|as\.|lgh\.?)\.?\s*#?\d{1,5}[A-Z]?(?![\w-])){0,2}"
-_HOUSE = r"\d{1,4}(?:\s?[A-Z](?![\w']))?(?:\s?\d{1,3}(?![\d\w]))?(?:\s?[a-z](?![\w']))?"
+# house number, staircase letter (not the pronoun in "Kungsgatan 24 I was ..."), flat number
+_HOUSE = r"\d{1,4}(?:\s?(?!I\s+[a-z])[A-Z](?![\w']))?(?:\s?\d{1,3}(?![\d\w]))?(?:\s?[a-z](?![\w']))?"
 # ", 00100 Helsinki", ", 114 55 Stockholm", ", London NW1 6XE": the rest of a postal address
 _POSTAL_TAIL = (
     r"(?:,?\s+(?:\d{5}|\d{3}\s\d{2}|\d{4})\s+" + r"[A-ZÅÄÖÆØÜÀ-Þ][\w'’-]+"
