@@ -8,6 +8,7 @@ pyproject.toml: pytest-socket). Session-scoped fixtures live in
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+# Caches (embeddings, ONNX exports) go to a throwaway folder, never ~/.cache.
+os.environ.setdefault("TWOKNOW_CACHE_DIR", tempfile.mkdtemp(prefix="twoknow-test-cache-"))
 
 pytest_plugins = [
     "fixtures.models",

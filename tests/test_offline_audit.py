@@ -131,6 +131,8 @@ def audit_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "guard" / "sitecustomize.py").write_text(GUARD, encoding="utf-8")
     raw = pd.read_csv(sample_path(), dtype=str, keep_default_na=False).head(N_RESPONDENTS)
     raw.to_csv(d / "answers.csv", index=False)
+    # ~60 answers: small clusters, so the run gets to the end (this file is about the network, not theme quality)
+    (d / "themes.yaml").write_text("min_cluster_size: 5\n", encoding="utf-8")
     return d
 
 
@@ -201,7 +203,7 @@ def guarded_runs(audit_dir: Path) -> dict[str, tuple[subprocess.CompletedProcess
     runs = {}
     for command, args in (
         ("deid", ["--out", str(audit_dir / "deid.csv"), "--quiet"]),
-        ("themes", ["--out", str(audit_dir / "themes"), "--seed", "3"]),
+        ("themes", ["--out", str(audit_dir / "themes"), "--seed", "3", "--config", str(audit_dir / "themes.yaml")]),
     ):
         log, trace = audit_dir / f"{command}_net.jsonl", audit_dir / f"{command}_strace.txt"
         argv = _cli(command, str(audit_dir / "answers.csv"), *READ, *args)
