@@ -60,18 +60,24 @@ def make_input(n_answers: int, path: Path, seed: int = 7) -> int:
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> dict:
+    load_before = os.getloadavg()[0]
     t = time.perf_counter()
     if Path("/usr/bin/time").exists():
         p = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
         m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
         rss_mb = int(m.group(1)) / 1024 if m else None
+        # CPU seconds too: on a shared machine wall time depends on the load, CPU time much less
+        cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", p.stderr)) or None
     else:
         p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        rss_mb = ru.ru_maxrss / 1024
+        cpu = ru.ru_utime + ru.ru_stime
     wall = time.perf_counter() - t
     if p.returncode != 0:
         print(p.stderr[-3000:], file=sys.stderr)
-    return {"wall_s": round(wall, 1), "peak_rss_mb": round(rss_mb, 0) if rss_mb else None, "returncode": p.returncode}
+    return {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1) if cpu else None, "peak_rss_mb": round(rss_mb, 0) if rss_mb else None,
+            "load_avg_before": round(load_before, 1), "returncode": p.returncode}
 
 
 def main(argv=None) -> int:
@@ -101,16 +107,21 @@ def main(argv=None) -> int:
                 row = {"answers": got, "mode": mode, **r, "n_themes": man.get("n_themes"),
                        "outlier_share": man.get("outlier_share"), "timings_s": man.get("timings_s")}
                 rows.append(row)
-                print(f"{got:>7,} answers  {mode:22s} wall {r['wall_s']:7.1f} s  peak RSS {r['peak_rss_mb'] or 0:7.0f} MB  "
+                print(f"{got:>7,} answers  {mode:22s} wall {r['wall_s']:7.1f} s  cpu {r['cpu_s'] or 0:7.1f} s  load {r['load_avg_before']}  peak RSS {r['peak_rss_mb'] or 0:7.0f} MB  "
                       f"themes {row['n_themes']}  outliers {row['outlier_share']}", flush=True)
+                _write(rows)  # after every run: a long benchmark that is stopped keeps what it measured
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _write(rows)
+    print(f"wrote {OUT}")
+    return 0
+
+
+def _write(rows: list[dict]) -> None:
     targets = {"4549": {"wall_s": 45, "peak_rss_mb": 2048}, "100000": {"wall_s": 600, "peak_rss_mb": 6144}}
     result = {"rows": rows, "targets": targets, "cpu_count": os.cpu_count(), "load_avg_at_end": os.getloadavg()}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}")
-    return 0
 
 
 if __name__ == "__main__":

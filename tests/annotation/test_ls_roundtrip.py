@@ -103,9 +103,11 @@ def test_push_creates_project_then_second_push_adds_nothing(ls_client) -> None:
     cb2 = cb.model_copy(update={"codes": [*cb.codes, Code(id="sit_peer_pressure", label="Peer pressure",
                                                             definition="Friends pushed.", category="situational_factors",
                                                             status="candidate")]})
-    revised = push(bigger, title, cb2, client=ls_client, coders_per_task=2)
+    revised = push(bigger, title, cb2, client=ls_client)  # no coders_per_task: the project keeps 2
     assert revised.config_updated and revised.n_imported == 0
-    assert 'alias="sit_peer_pressure"' in ls_client.projects.get(rep.project_id).label_config
+    proj = ls_client.projects.get(rep.project_id)
+    assert 'alias="sit_peer_pressure"' in proj.label_config and proj.maximum_annotations == 2
+    assert "Codebook: 2know" in proj.description
 
 
 def test_interrupted_push_resumes_without_duplicates(ls_client) -> None:

@@ -137,6 +137,11 @@ def test_capitalised_names_in_languages_without_ner(engine):
     assert [ru[s.start : s.end] for s in engine.analyze([ru], ["ru"])[0]] == ["Ивану Петрову"]
 
 
+def test_short_answers_need_near_certain_detection():
+    texts = ["Jag var nyfiken.", "Curiosity.", "Stressi ja masennus.", "I was lonely and used Tor every night, for years."]
+    assert detect_languages(texts, languages=["en", "fi", "sv", "et"], min_chars=40) == ["sv", "en", "en", "en"]
+
+
 def test_given_language_is_used_and_unknown_languages_fall_back(engine):
     corpus = Corpus([
         Response(response_id="1", language="FI", text="Olin yksinäinen ja käytin Toria joka ilta ja päivä."),

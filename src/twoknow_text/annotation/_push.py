@@ -340,20 +340,31 @@ def find_project(client: LabelStudio, title: str) -> Any | None:
 
 def existing_response_ids(client: LabelStudio, project_id: int, page_size: int = 1000) -> list[str]:
     """``response_id`` of every task in the project, in task order (duplicates kept)."""
-    ids: list[str] = []
+    return [rid for rid, _ in _existing_tasks(client, project_id, page_size)]
+
+
+def _existing_tasks(client: LabelStudio, project_id: int, page_size: int = 1000) -> list[tuple[str, int]]:
+    """(response_id, task id) of every task in the project, in task order."""
+    out: list[tuple[str, int]] = []
     with api_errors("listing the project's tasks"):
+        # `include` keeps the server from computing the data manager's summary columns
         for task in client.tasks.list(project=project_id, include="id,data", page_size=page_size):
             rid = (task.data or {}).get("response_id")
             if rid is not None:
-                ids.append(str(rid))
-    return ids
+                out.append((str(rid), int(task.id)))
+    return out
 
 
-def _description(old: str | None, codebook: Codebook, override: bool) -> str:
-    lines = [ln for ln in (old or "").splitlines() if ln.startswith("WARNING:")]
+def _description(old: str | None, codebook: Codebook | None, override: bool) -> str:
+    """Our head line (codebook name; kept from ``old`` when ``codebook`` is None) plus every WARNING line."""
+    old_lines = (old or "").splitlines()
+    lines = [ln for ln in old_lines if ln.startswith("WARNING:")]
     if override:
         lines.append(_OVERRIDE_NOTE.format(flag=OVERRIDE_FLAG, date=_dt.date.today().isoformat()))
-    head = f"{_DESCRIPTION_HEAD} Codebook: {codebook.name} v{codebook.version}."
+    if codebook is not None:
+        head = f"{_DESCRIPTION_HEAD} Codebook: {codebook.name} v{codebook.version}."
+    else:
+        head = next((ln for ln in old_lines if ln.startswith(_DESCRIPTION_HEAD)), _DESCRIPTION_HEAD)
     return "\n".join([head, *lines])
 
 
@@ -437,7 +448,7 @@ def push(
     project: str,
     codebook: Codebook | str | os.PathLike[str] | None = None,
     *,
-    coders_per_task: int = 1,
+    coders_per_task: int | None = None,
     themes_dir: str | os.PathLike[str] | None = None,
     theme_code_map: Mapping[str, str | Sequence[str]] | str | os.PathLike[str] | None = None,
     allow_external_deid: bool = False,
@@ -468,7 +479,8 @@ def push(
         2KNOW codebook, an existing project keeps its config.
     coders_per_task:
         How many coders annotate each task (Label Studio's
-        ``maximum_annotations`` with 100 % overlap).
+        ``maximum_annotations`` with 100 % overlap). None: 1 for a new
+        project, unchanged for an existing one.
     themes_dir, theme_code_map:
         Pre-annotations from a ``twoknow themes`` output folder, themes mapped
         to codes by :func:`load_theme_code_map`.
@@ -497,7 +509,7 @@ def push(
     >>> from twoknow_text.annotation import push  # doctest: +SKIP
     >>> push("answers_deid.csv", "2KNOW wave 1", text_cols=["answer"], id_col="id", coders_per_task=2)  # doctest: +SKIP
     """
-    if coders_per_task < 1:
+    if coders_per_task is not None and coders_per_task < 1:
         raise LabelStudioError("E536", f"coders_per_task must be at least 1 (got {coders_per_task}).")
     if chunk_size < 1:
         raise LabelStudioError("E536", f"chunk_size must be at least 1 (got {chunk_size}).")
@@ -523,7 +535,7 @@ def push(
                 title=project,
                 description=_description(None, cb, override),
                 label_config=xml,
-                maximum_annotations=coders_per_task,
+                maximum_annotations=coders_per_task or 1,
                 overlap_cohort_percentage=100,
                 show_skip_button=True,
                 expert_instruction=coder_guide_html(),
@@ -533,10 +545,10 @@ def push(
         else:
             full = ls.projects.get(proj.id)
             changes: dict[str, Any] = {}
-            desc = _description(full.description, cb, override)
+            desc = _description(full.description, cb if codebook is not None else None, override)
             if desc != (full.description or ""):
                 changes["description"] = desc
-            if full.maximum_annotations != coders_per_task:
+            if coders_per_task is not None and full.maximum_annotations != coders_per_task:
                 changes["maximum_annotations"] = coders_per_task
                 changes["overlap_cohort_percentage"] = 100
             # without an explicit codebook an existing project keeps its config: a push that
@@ -548,9 +560,9 @@ def push(
                 _update_project(ls, proj.id, changes)
     pid = int(proj.id)
 
-    present = existing_response_ids(ls, pid)
-    present_set = set(present)
-    n_dupes = len(present) - len(present_set)
+    existing = _existing_tasks(ls, pid)
+    present_set = {rid for rid, _ in existing}
+    n_dupes = len(existing) - len(present_set)
     todo = [r for r in corpus if r.response_id not in present_set]
 
     n_imported = n_preds = n_chunks = 0
@@ -569,7 +581,7 @@ def push(
 
     n_pred_existing = 0
     if preds and present_set:
-        n_pred_existing = _add_missing_predictions(ls, pid, preds, model_version, corpus.ids, present_set)
+        n_pred_existing = _add_missing_predictions(ls, pid, preds, model_version, corpus.ids, existing)
 
     return PushReport(
         project_id=pid,
@@ -641,21 +653,19 @@ def _add_missing_predictions(
     preds: dict[str, dict[str, Any]],
     model_version: str | None,
     wanted_ids: Sequence[str],
-    present: set[str],
+    existing: list[tuple[str, int]],
 ) -> int:
     """Add this theme run's predictions to tasks imported by an earlier push."""
-    wanted = {rid for rid in wanted_ids if rid in present and rid in preds}
-    if not wanted:
+    wanted = {rid for rid in wanted_ids if rid in preds}
+    task_of: dict[str, int] = {}
+    for rid, tid in existing:
+        if rid in wanted:
+            task_of.setdefault(rid, tid)
+    if not task_of:
         return 0
     with api_errors("listing predictions"):
         have = {p.task for p in ls.predictions.list(project=pid) if p.model_version == model_version}
-    task_of: dict[str, int] = {}
-    with api_errors("listing the project's tasks"):
-        for task in ls.tasks.list(project=pid, include="id,data", page_size=1000):
-            rid = str((task.data or {}).get("response_id"))
-            if rid in wanted and task.id not in have:
-                task_of.setdefault(rid, int(task.id))
-    items = [{"task": tid, **preds[rid]} for rid, tid in task_of.items()]
+    items = [{"task": tid, **preds[rid]} for rid, tid in task_of.items() if tid not in have]
     for chunk in _chunks(items, DEFAULT_CHUNK_SIZE):
         with api_errors("importing predictions"):
             ls.projects.import_predictions(pid, request=list(chunk))

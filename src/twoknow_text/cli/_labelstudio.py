@@ -122,8 +122,11 @@ def push_cmd(
     config: ConfigOpt = None,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
-    coders_per_task: Annotated[int, typer.Option("--coders-per-task", "-k", min=1,
-                                                 help="Coders who annotate each answer.")] = 1,
+    coders_per_task: Annotated[
+        int | None,
+        typer.Option("--coders-per-task", "-k", min=1,
+                     help="Coders who annotate each answer (default: 1 for a new project, unchanged otherwise)."),
+    ] = None,
     themes: Annotated[
         Path | None, typer.Option("--themes", help="`twoknow themes` output folder: pre-annotations from it.")
     ] = None,

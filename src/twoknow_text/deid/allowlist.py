@@ -140,9 +140,17 @@ class AllowList:
         stripped = re.sub(r"(?:'s|’s|s)$", "", norm)
         if stripped in self.terms:
             return True
+        if " " not in stripped and len(stripped) >= 6 and self._near_platform(stripped):
+            return True  # a typo of a platform name: "Tleegram", "Discrod"
         tokens = [re.sub(r"(?:'s|’s)$", "", t) for t in norm.split()]
         has_platform = any(t in self.platform_tokens for t in tokens)
         return has_platform and all(t in self.platform_tokens or t in TOOL_WORDS for t in tokens)
+
+    def _near_platform(self, word: str) -> bool:
+        import difflib
+
+        long_names = [t for t in self.platform_tokens if len(t) >= 6]
+        return bool(difflib.get_close_matches(word, long_names, n=1, cutoff=0.85))
 
     def is_platform_domain(self, url: str) -> bool:
         """True for a bare platform address without a path: "reddit.com", "https://www.torproject.org/".

@@ -117,12 +117,14 @@ def detect_languages(
     default: str | None = None,
     min_chars: int = 40,
     min_prob: float = 0.8,
+    short_min_prob: float = 0.95,
 ) -> list[str]:
     """Language of each text, one of ``languages``.
 
-    Texts shorter than ``min_chars`` (or detected with probability below
-    ``min_prob``) get ``default``, or, when it is None, the most common
-    language among the confidently detected texts.
+    A text is assigned the detected language when the detector is at least
+    ``min_prob`` sure (``short_min_prob`` for texts shorter than
+    ``min_chars``); the others get ``default``, or, when it is None, the most
+    common language among the confidently detected texts.
     """
     if len(languages) == 1:
         return [languages[0]] * len(texts)
@@ -131,13 +133,17 @@ def detect_languages(
         raise DeidError("E231", f"None of the languages {list(languages)} is known to the language detector.")
     found: list[str | None] = []
     for t in texts:
-        if len(t) < min_chars:
+        if len(t.strip()) < 8:
             found.append(None)
             continue
         lang, prob = det(t)
-        found.append(lang if prob >= min_prob else None)
+        # A short answer ("Jag var nyfiken.") is assigned only on near-certain evidence;
+        # otherwise English NER would read Swedish words as names, or the reverse.
+        need = short_min_prob if len(t) < min_chars else min_prob
+        found.append(lang if prob >= need else None)
     if default is None:
-        common = Counter(x for x in found if x is not None).most_common(1)
+        common = Counter(x for x, t in zip(found, texts) if x is not None and len(t) >= min_chars).most_common(1)
+        common = common or Counter(x for x in found if x is not None).most_common(1)
         default = common[0][0] if common else languages[0]
     return [x if x is not None else default for x in found]
 
@@ -645,7 +651,7 @@ def _repeat_names(text: str, spans: list[DetectedSpan]) -> list[DetectedSpan]:
                 before = text[i - 1] if i > 0 else " "
                 after = text[j] if j < len(text) else " "
                 if not (before.isalnum() or before in "_@") and not (after.isalnum() or after == "_"):
-                    if i != s.start or j != s.end:
+                    if not (s.start <= i and j <= s.end):  # elsewhere in the answer, not inside the name itself
                         out.append(DetectedSpan(s.entity_type, i, j, s.score * 0.9, s.recognizer + "+repeat"))
                 i = text.find(part, j)
     return out
