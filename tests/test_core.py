@@ -102,3 +102,23 @@ def test_import_sets_offline_environment():
     env = {k: v for k, v in os.environ.items() if k not in {"HF_HUB_OFFLINE", "ORT_DISABLE_TELEMETRY"}}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["1", "1"]
+
+
+def test_package_namespace_is_lazy_and_complete():
+    code = (
+        "import sys, twoknow_text as tk\n"
+        "assert 'torch' not in sys.modules and 'presidio_analyzer' not in sys.modules\n"
+        "missing = [n for n in tk.__all__ if getattr(tk, n, None) is None]\n"
+        "assert not missing, missing\n"
+        "print(len(tk.__all__))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout) >= 40
+
+
+def test_unknown_package_attribute_is_an_attribute_error():
+    import twoknow_text
+
+    with pytest.raises(AttributeError):
+        twoknow_text.no_such_name  # noqa: B018
