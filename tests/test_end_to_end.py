@@ -267,6 +267,17 @@ def _step_ok(chain: Chain, name: str) -> None:
                     pytrace=False)
 
 
+def test_leak_scanner_finds_a_value_inside_a_compressed_zip_member(tmp_path: Path) -> None:
+    """Positive control for the scanner used below: a .qdpx is a deflated zip, its bytes hide plain text."""
+    secret = "drift.shadow446@example.org"
+    with zipfile.ZipFile(tmp_path / "p.qdpx", "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("project.qde", "<Project>" + "padding " * 200 + secret + "</Project>")
+    (tmp_path / "clean.csv").write_text("id,text\n1,[EMAIL_ADDRESS_K7Q2MX]\n", encoding="utf-8")
+    texts = _file_texts(tmp_path, skip=set())
+    assert secret.encode() not in (tmp_path / "p.qdpx").read_bytes()
+    assert _leaks(texts, [secret]) == [f"p.qdpx!project.qde: {secret[:12]}…"]
+
+
 # ---------------------------------------------------------------- the chain runs
 
 

@@ -153,6 +153,15 @@ def test_given_language_is_used_and_unknown_languages_fall_back(engine):
     assert e.value.code == "E236"
 
 
+def test_workplace_names_the_ner_misses(engine):
+    texts = ["A counsellor at Accenture referred me.", "I was working at Kone when the stress got worse.",
+             "I joined Telegram groups and left Discord after a year, working at night."]
+    spans = engine.analyze(texts, ["en"] * 3)
+    assert [texts[0][s.start : s.end] for s in spans[0]] == ["Accenture"]
+    assert [texts[1][s.start : s.end] for s in spans[1]] == ["Kone"]
+    assert spans[2] == []
+
+
 def test_long_numbers_and_country_codes(engine):
     text = "My account was 1234 5678 9012 and my number +41 (0)96 471 07 95, in 2019 2020 2021."
     spans = engine.analyze([text], ["en"])[0]

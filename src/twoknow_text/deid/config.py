@@ -52,7 +52,8 @@ class DeidConfig(StrictModel):
     default_language: str = "en"
     min_chars_for_detection: int = Field(40, ge=0)
     #: capitalised mid-sentence words as PERSON in languages without a NER pipeline
-    #: (measured in benchmarks/deid_eval.py: Finnish/Swedish name recall 0 -> ~0.8).
+    #: (measured in benchmarks/deid_eval.py: Finnish/Swedish name recall 0 -> ~0.8),
+    #: and in English a capitalised name after "working at", "counsellor at"... as ORGANIZATION.
     capitalised_name_heuristic: bool = True
     extend_name_spans: bool = True
     batch_size: int = Field(64, ge=1)

@@ -376,6 +376,8 @@ class Deidentifier:
         if (cfg.capitalised_name_heuristic and lang not in self.ner_languages_ and lang not in _NOUN_CAPS
                 and "PERSON" in self.entities_):
             spans.extend(_capitalised_names(text, self.allow_list_))
+        if cfg.capitalised_name_heuristic and lang == "en" and "ORGANIZATION" in self.entities_:
+            spans.extend(_workplace_names(text, self.allow_list_))
         return postprocess(text, spans, self.allow_list_, extend_names=cfg.extend_name_spans)
 
     # -- replacement ------------------------------------------------------
@@ -726,4 +728,26 @@ def _capitalised_names(text: str, allow: AllowList) -> list[DetectedSpan]:
                for p in w.split()):
             continue
         out.append(DetectedSpan("PERSON", m.start(1), m.end(1), 0.5, "twoknow.capitalised_name.v1"))
+    return out
+
+
+_WORKPLACE = re.compile(
+    r"\b(?:work(?:ed|ing|s)? (?:at|for)|employed (?:at|by)|job at|counsell?or at|therapist at|doctor at|"
+    r"nurse at|studying at|studied at|student at|school(?:ed)? at|volunteer(?:ed|ing)? at|joined|left|"
+    r"referred (?:me )?(?:to|by))\s+(?:the\s+)?([A-Z][\w&'’\-]*(?:\s+(?:of\s+|&\s+)?[A-Z][\w&'’\-]*){0,4})"
+)
+
+
+def _workplace_names(text: str, allow: AllowList) -> list[DetectedSpan]:
+    """English: a capitalised name after "working at", "counsellor at", "joined"... as ORGANIZATION.
+
+    The small NER misses single-word employers ("at Accenture", "at Kone");
+    these phrases almost always introduce an employer, school or clinic.
+    """
+    out = []
+    for m in _WORKPLACE.finditer(text):
+        name = m.group(1)
+        if allow.is_allowed(name) or name.casefold() in _STOP_CAPS:
+            continue
+        out.append(DetectedSpan("ORGANIZATION", m.start(1), m.end(1), 0.6, "twoknow.workplace_name.v1"))
     return out

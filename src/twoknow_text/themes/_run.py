@@ -42,7 +42,7 @@ class ThemesConfig(StrictModel):
 
     # embedding
     embedding_model: str | None = Field(None, description="Local sentence-transformers folder; None = packaged all-MiniLM-L6-v2.")
-    backend: str = "auto"
+    backend: str = "torch"
     batch_size: int = 32
     cache_dir: str | None = None
     # clustering
