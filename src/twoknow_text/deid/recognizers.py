@@ -44,9 +44,9 @@ from twoknow_text.deid.registry import register
 __all__ = [
     "TwoknowPatternRecognizer",
     "OnionAddressRecognizer",
-    "UrlRecognizer",
-    "EmailRecognizer",
-    "PhoneRecognizer",
+    "TwoknowUrlRecognizer",
+    "TwoknowEmailRecognizer",
+    "TwoknowPhoneRecognizer",
     "IpAddressRecognizer",
     "CryptoWalletRecognizer",
     "SessionIdRecognizer",
@@ -342,7 +342,7 @@ _MESSAGING_LINK = re.compile(
 
 
 @_factory
-class UrlRecognizer(TwoknowPatternRecognizer):
+class TwoknowUrlRecognizer(TwoknowPatternRecognizer):
     """Web addresses: ``http(s)://``, ``www.`` and bare ``domain.tld/path``.
 
     The TLD must be in the bundled public suffix list. Not reported: ``.onion``
@@ -417,7 +417,7 @@ class UrlRecognizer(TwoknowPatternRecognizer):
 
 
 @_factory
-class EmailRecognizer(TwoknowPatternRecognizer):
+class TwoknowEmailRecognizer(TwoknowPatternRecognizer):
     """E-mail addresses, validated locally (no tldextract network use).
 
     The domain must have a TLD from the bundled public suffix list (or
@@ -488,7 +488,7 @@ _HEX_CHAIN = frozenset("0123456789abcdefABCDEF :")
 _DIGIT_RUN = re.compile(r"\d[\d\s().\-/]{5,}\d")
 
 
-class PhoneRecognizer(TwoknowPatternRecognizer):
+class TwoknowPhoneRecognizer(TwoknowPatternRecognizer):
     """International and national phone numbers, checked with ``phonenumbers``.
 
     A candidate must be a *valid* number (``phonenumbers`` offline metadata)
@@ -634,7 +634,7 @@ class PhoneRecognizer(TwoknowPatternRecognizer):
         return True
 
 
-register(PhoneRecognizer.NAME, PhoneRecognizer.ENTITY)(lambda language: PhoneRecognizer(supported_language=language))
+register(TwoknowPhoneRecognizer.NAME, TwoknowPhoneRecognizer.ENTITY)(lambda language: TwoknowPhoneRecognizer(supported_language=language))
 
 
 # --------------------------------------------------------------------------
