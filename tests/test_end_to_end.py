@@ -364,9 +364,6 @@ def test_no_planted_value_or_key_in_logs_or_warnings(chain: Chain) -> None:
     assert not _leaks({k: "\n".join(v) for k, v in by_logger.items()}, _secrets(chain))
 
 
-@pytest.mark.xfail(reason="deid (engine): answers whose matches score below the threshold go through Presidio's "
-                   "context enhancer, whose 'presidio-analyzer' logger writes the surrounding words (the raw "
-                   "identifier) at DEBUG ('Context list is: ...'); promise 1 (no raw text in logs)", strict=False)
 def test_deid_logs_no_identifier_at_debug_for_weak_matches(caplog: pytest.LogCaptureFixture) -> None:
     """The chain above can miss this: its matches mostly score above the threshold and skip the context pass."""
     from twoknow_text.deid import Deidentifier, load_deid_config
@@ -429,16 +426,11 @@ def _find_manifest(output: Path) -> Path | None:
     return None
 
 
-_NO_CODEBOOK_MANIFEST = pytest.mark.xfail(
-    reason="codebook: `twoknow codebook export` writes md/qdc/qdpx without a run manifest beside them "
-    "(promise 2: every output has a manifest)", strict=False)
-
-
 @pytest.mark.parametrize("stage", [
     "deid", "themes", "ls-pull",
-    pytest.param("codebook-md", marks=_NO_CODEBOOK_MANIFEST),
-    pytest.param("codebook-qdc", marks=_NO_CODEBOOK_MANIFEST),
-    pytest.param("codebook-qdpx", marks=_NO_CODEBOOK_MANIFEST),
+    "codebook-md",
+    "codebook-qdc",
+    "codebook-qdpx",
     "report", "agreement",
 ])
 def test_every_output_has_a_manifest_with_hashes_and_versions(chain: Chain, stage: str) -> None:

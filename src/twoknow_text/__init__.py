@@ -45,7 +45,8 @@ _LAZY = {
     # Label Studio
     "start_server": "annotation", "connect": "annotation", "labelling_config": "annotation",
     # agreement
-    "agreement": "agreement", "AgreementReport": "agreement", "reliability_data": "agreement",
+    # (the function ``agreement.agreement`` is not re-exported: it would shadow the subpackage)
+    "AgreementReport": "agreement", "reliability_data": "agreement",
     "krippendorff_alpha": "agreement", "cohen_kappa": "agreement", "fleiss_kappa": "agreement",
     "gwet_ac1": "agreement", "per_code_table": "agreement", "disagreements": "agreement",
     # codebook and reporting
@@ -85,7 +86,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .agreement import (AgreementReport, agreement, cohen_kappa, disagreements, fleiss_kappa,
+    from .agreement import (AgreementReport, cohen_kappa, disagreements, fleiss_kappa,
                             gwet_ac1, krippendorff_alpha, per_code_table, reliability_data)
     from .annotation import connect, labelling_config, start_server
     from .codebook import Category, Code, Codebook, default_codebook_path, load_codebook, save_codebook

@@ -229,7 +229,21 @@ def export_cmd(
         corp = read_deidentified(corpus, **_read_kwargs(config, text_col, id_col, input_format, sheet, question_col,
                                                          respondent_col, language_col))
         export_qdpx(cb, corp, read_codings(codings), out)
+    _export_manifest(out, "codebook export", [codebook, corpus, codings], {"format": fmt})
     console.print(f"Wrote {out} ({out.stat().st_size:,} bytes).", markup=False)
+
+
+def _export_manifest(out: Path, command: str, inputs: list[Optional[Path]], extra: dict) -> None:
+    """A run manifest beside an export, named like every file manifest: ``<OUT>.manifest.json``."""
+    from ..manifest import write_manifest
+
+    write_manifest(
+        out.with_name(out.name + ".manifest.json"),
+        command=command,
+        inputs=[p for p in inputs if p is not None and Path(p).is_file()],
+        outputs=[out],
+        extra={"stage": "codebook-export", **extra},
+    )
 
 
 @codebook_app.command("import")

@@ -47,6 +47,21 @@ __all__ = ["Deidentifier", "NER_LABEL_MAP", "detect_languages", "import_presidio
 
 log = logging.getLogger(__name__)
 
+
+class _DropPresidioDebug(logging.Filter):
+    """Presidio's context enhancer logs the words around a match at DEBUG, and
+    those words include the identifier itself. Raw values must never reach a
+    log, whatever level the user configures, so those records are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+for _name in ("presidio-analyzer", "presidio-anonymizer"):
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(f, _DropPresidioDebug) for f in _logger.filters):
+        _logger.addFilter(_DropPresidioDebug())
+
 #: spaCy OntoNotes labels → our entity types (everything else is ignored).
 NER_LABEL_MAP = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "ORG": "ORGANIZATION"}
 _NER_RECOGNIZER = "spacy_ner"
