@@ -49,8 +49,18 @@ def _format_validation(exc: ValidationError, model: type[BaseModel], source: str
     return f"{source}: " + "; ".join(parts)
 
 
-def load_config(model: type[M], data: dict[str, Any] | str | os.PathLike[str] | None = None, **overrides: Any) -> M:
+def load_config(
+    model: type[M],
+    data: dict[str, Any] | str | os.PathLike[str] | None = None,
+    *,
+    section: str | None = None,
+    **overrides: Any,
+) -> M:
     """Validate a config from a dict or a YAML path, then apply overrides.
+
+    With ``section``, a YAML file that holds a mapping under that key (one file
+    configuring several stages, e.g. ``reading:`` and ``deid:``) is read from
+    there; a file without it is taken as this stage's config as a whole.
 
     >>> from twoknow_text.config import StrictModel, load_config
     >>> class C(StrictModel):
@@ -66,6 +76,8 @@ def load_config(model: type[M], data: dict[str, Any] | str | os.PathLike[str] | 
     else:
         source = Path(data).name
         raw = load_yaml(data)
+        if section is not None and isinstance(raw, dict) and isinstance(raw.get(section), dict):
+            raw = raw[section]
         if not isinstance(raw, dict):
             raise ConfigError("E103", f"{source}: the top level must be a mapping of keys to values.")
     raw.update({k: v for k, v in overrides.items() if v is not None})

@@ -49,8 +49,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, computed_field, field_validator, model_validator
 
-from .config import StrictModel, load_config, load_yaml
-from .errors import ConfigError, InputError
+from .config import StrictModel, load_config
+from .errors import InputError
 from .records import CORE_COLUMNS, Corpus, Response
 
 __all__ = [
@@ -267,14 +267,7 @@ def load_read_options(
     if isinstance(options, ReadOptions):
         base: dict[str, Any] = options.model_dump(exclude_unset=True)
         return load_config(ReadOptions, base, **overrides)
-    if options is None or isinstance(options, dict):
-        return load_config(ReadOptions, options, **overrides)
-    raw = load_yaml(options)
-    if isinstance(raw, dict) and isinstance(raw.get("reading"), dict):
-        raw = raw["reading"]
-    if not isinstance(raw, dict):
-        raise ConfigError("E103", f"{Path(options).name}: the top level must be a mapping of keys to values.")
-    return load_config(ReadOptions, raw, **overrides)
+    return load_config(ReadOptions, options, section="reading", **overrides)
 
 
 def read_survey(

@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from .._io import write_table
-from ..config import load_config, load_yaml
-from ..errors import ConfigError, DeidError
+from ..config import load_config
+from ..errors import DeidError
 from ..manifest import file_sha256, write_manifest
 from ..records import Corpus
 from .config import DeidConfig
@@ -52,14 +52,7 @@ def load_deid_config(config: DeidConfig | dict[str, Any] | str | os.PathLike[str
     """A :class:`DeidConfig` from an object, a dict or a YAML file (top level or a ``deid:`` section)."""
     if isinstance(config, DeidConfig):
         return load_config(DeidConfig, config.model_dump(exclude_unset=True), **overrides)
-    if config is None or isinstance(config, dict):
-        return load_config(DeidConfig, config, **overrides)
-    raw = load_yaml(config)
-    if isinstance(raw, dict) and isinstance(raw.get("deid"), dict):
-        raw = raw["deid"]
-    if not isinstance(raw, dict):
-        raise ConfigError("E103", f"{Path(config).name}: the top level must be a mapping of keys to values.")
-    return load_config(DeidConfig, raw, **overrides)
+    return load_config(DeidConfig, config, section="deid", **overrides)
 
 
 def deidentify(
