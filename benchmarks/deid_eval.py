@@ -31,6 +31,20 @@ Presidio's per-text ``AnalyzerEngine.analyze`` loop (its defaults, with the
 same small spaCy pipeline; its e-mail recognizer gets an offline tldextract),
 on the same texts, in the same process.
 
+Speed paths (section ``speed_paths``): ``Deidentifier.deidentify`` on the
+4,549-answer survey input of ``benchmarks/themes_scale.py`` (its
+``make_input``; 3,252 distinct answers), CPU seconds (``time.process_time``,
+steadier than wall time on the shared machine) for three settings, interleaved
+A, B, C, A, B, C in one process: ``baseline`` (every answer analysed, NER on
+every English answer), ``dedupe`` (each distinct (text, language) pair
+analysed once) and ``dedupe+gate`` (the default: also ``ner_prefilter``, the
+NER gate of ``engine.may_hold_name``). The outputs of the three must be
+identical. The gate's effect on recall is the ``twoknow_no_gate`` system in
+the quality tables (the same engine with ``ner_prefilter=False``). Changes that
+have no switch (lazy tokenization, memoised recognizer lookup, digit
+prefilters for Presidio's SSN/card/IBAN recognizers, one record copy, one
+spaCy load) are in all three settings.
+
 Run: ``nice .venv/bin/python benchmarks/deid_eval.py [--n-planted 1500]``.
 Writes ``benchmarks/results/deid.json`` and prints a table.
 """
@@ -281,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--n-sample", type=int, default=2000, help="answers of the bundled sample (0: skip)")
     ap.add_argument("--skip-presidio", action="store_true")
+    ap.add_argument("--n-speed", type=int, default=4549, help="answers for the speed-path section (0: skip)")
+    ap.add_argument("--speed-reps", type=int, default=2)
     args = ap.parse_args(argv)
 
     datasets = {
@@ -301,7 +317,13 @@ def main(argv: list[str] | None = None) -> int:
     engine = Deidentifier(DeidConfig())
     engine.analyze(["warm up: Anna went to Helsinki."])
     load_s = time.perf_counter() - t0
-    systems = {"twoknow": lambda texts: [[(s.entity_type, s.start, s.end) for s in spans] for spans in engine.analyze(texts)]}
+    no_gate = Deidentifier(DeidConfig(ner_prefilter=False))
+    no_gate.analyze(["warm up: Anna went to Helsinki."])
+    systems = {
+        "twoknow": lambda texts: [[(s.entity_type, s.start, s.end) for s in spans] for spans in engine.analyze(texts)],
+        "twoknow_no_gate": lambda texts: [[(s.entity_type, s.start, s.end) for s in spans]
+                                          for spans in no_gate.analyze(texts)],
+    }
     if pres is not None:
         systems["presidio_default"] = pres.analyze
 
@@ -344,20 +366,101 @@ def main(argv: list[str] | None = None) -> int:
             dres[sname] = res
         if "presidio_default" in dres:
             dres["speed_ratio"] = dres["twoknow"]["answers_per_second"] / dres["presidio_default"]["answers_per_second"]
+        dres["gate_changed_answers"] = sum(
+            sorted(a) != sorted(b) for a, b in zip(preds_by["twoknow"], preds_by["twoknow_no_gate"], strict=True))
         results["datasets"][dname] = dres
     results["non_english_names"] = non_english_names()
+    gate = {}
+    for dname, d in results["datasets"].items():
+        if "recall_all" in d["twoknow"]:
+            gate[dname] = {k: {"gate_off": d["twoknow_no_gate"][k], "gate_on": d["twoknow"][k]}
+                           for k in ("recall_all", "recall_structured", "recall_names_places", "recall_organization",
+                                     "precision_all", "clean_unchanged")}
+            gate[dname]["answers_with_other_spans"] = d["gate_changed_answers"]
+    results["ner_gate_quality"] = gate
+    if args.n_speed:
+        results["speed_paths"] = speed_paths(args.n_speed, args.speed_reps)
     results["targets"] = {
         "planted_recall_structured>=0.99": results["datasets"]["planted"]["twoknow"]["recall_structured"],
         "planted_recall_names_places>=0.95": results["datasets"]["planted"]["twoknow"]["recall_names_places"],
         "platform_kept>=0.98": results["datasets"]["planted"]["twoknow"]["platform_kept"],
         "clean_unchanged>=0.95": results["datasets"]["planted"]["twoknow"]["clean_unchanged"],
         "speed_ratio>=3": results["datasets"]["planted"].get("speed_ratio"),
+        "gate_keeps_recall_planted": _no_drop(gate.get("planted")),
+        "gate_keeps_recall_presidio_synth": _no_drop(gate.get("presidio_synth")),
     }
+    if "speed_paths" in results:
+        sp = results["speed_paths"]
+        results["targets"]["deid_4549_cpu_s<=6"] = sp["settings"]["dedupe+gate"]["cpu_s"]
+        results["targets"]["speed_paths_identical_output"] = sp["identical_output"]
     results["machine"] = {"python": platform.python_version(), "platform": platform.platform()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, default=float) + "\n", encoding="utf-8")
     print_table(results)
     return 0
+
+
+def _no_drop(g: dict | None) -> bool | None:
+    if not g:
+        return None
+    keys = ("recall_all", "recall_structured", "recall_names_places", "recall_organization")
+    return all(g[k]["gate_on"] is None or g[k]["gate_on"] >= g[k]["gate_off"] - 1e-12 for k in keys)
+
+
+def speed_paths(n: int, reps: int) -> dict:
+    """CPU seconds of ``deidentify`` on the themes_scale survey input: baseline vs dedupe vs dedupe+gate."""
+    import os
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from themes_scale import QCOLS, make_input
+
+    from twoknow_text.reading import read_survey
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "answers.csv"
+        make_input(n, path)
+        corpus, _ = read_survey(path, text_cols=QCOLS, id_col="respondent_id", format="wide", language_col="language")
+    key = b"b" * 32
+    engines = {}
+    for name, dedupe, gate in (("baseline", False, False), ("dedupe", True, False), ("dedupe+gate", True, True)):
+        eng = Deidentifier(DeidConfig(ner_prefilter=gate), key=key)
+        eng._dedupe = dedupe
+        eng.analyze(["warm up: Anna went to Helsinki."], ["en"])
+        engines[name] = eng
+    cpu: dict[str, list[float]] = {k: [] for k in engines}
+    wall: dict[str, list[float]] = {k: [] for k in engines}
+    outputs: dict[str, tuple] = {}
+    ner_texts: dict[str, int] = {}
+    load = [os.getloadavg()[0]]
+    for _ in range(reps):
+        for name, eng in engines.items():
+            eng.ner_texts_ = 0
+            t, c = time.perf_counter(), time.process_time()
+            out, rep = eng.deidentify(corpus)
+            cpu[name].append(time.process_time() - c)
+            wall[name].append(time.perf_counter() - t)
+            ner_texts[name] = eng.ner_texts_
+            outputs[name] = (out.texts, [r.language for r in out], rep.model_dump())
+        load.append(os.getloadavg()[0])
+    ref = outputs["baseline"]
+    settings = {}
+    for name in engines:
+        c = min(cpu[name])
+        settings[name] = {"cpu_s": round(c, 2), "cpu_s_all": [round(x, 2) for x in cpu[name]],
+                          "wall_s_all": [round(x, 2) for x in wall[name]],
+                          "answers_per_cpu_second": round(len(corpus) / c, 1),
+                          "speedup_vs_baseline": round(min(cpu["baseline"]) / c, 2),
+                          "ner_texts": ner_texts[name]}
+    return {
+        "n_answers": len(corpus),
+        "n_distinct": len(set(zip(corpus.texts, [r.language for r in corpus]))),
+        "settings": settings,
+        "identical_output": all(outputs[k] == ref for k in outputs),
+        "load_avg": [round(x, 1) for x in load],
+        "note": "CPU seconds of deidentify() after the engine is built (min over reps); the build itself is "
+                "engine_load_seconds",
+    }
 
 
 def _f(x) -> str:
@@ -366,7 +469,7 @@ def _f(x) -> str:
 
 def print_table(results: dict) -> None:
     for dname, d in results["datasets"].items():
-        systems = [s for s in ("twoknow", "presidio_default") if s in d]
+        systems = [s for s in ("twoknow", "twoknow_no_gate", "presidio_default") if s in d]
         print(f"\n== {dname} ({d['n_answers']} answers) ==")
         types = sorted({t for s in systems for t in d[s].get("per_type", {})})
         head = f"{'type':<18}" + "".join(f"| {s[:16]:^26}" for s in systems)
@@ -391,6 +494,21 @@ def print_table(results: dict) -> None:
             for k, v in d["twoknow"]["recall_by_kind"].items():
                 pv = d.get("presidio_default", {}).get("recall_by_kind", {}).get(k)
                 print(f"  {k:<18} {v:6.3f}  {_f(pv)}")
+    if results.get("ner_gate_quality"):
+        print("\nNER gate (ner_prefilter) quality, off -> on:")
+        for dname, g in results["ner_gate_quality"].items():
+            print(f"  {dname:<16}" + "  ".join(f"{k.replace('recall_', 'R_')}: {_f(v['gate_off'])} -> {_f(v['gate_on'])}"
+                                               for k, v in g.items() if isinstance(v, dict))
+                  + f"  answers with other spans: {g['answers_with_other_spans']}")
+    if "speed_paths" in results:
+        sp = results["speed_paths"]
+        print(f"\nspeed paths: deidentify() on {sp['n_answers']} survey answers ({sp['n_distinct']} distinct), "
+              f"load avg {sp['load_avg']}")
+        print(f"{'setting':<14}| {'CPU s':>6} | {'answers/CPU s':>13} | {'speedup':>7} | {'NER texts':>9}")
+        for name, v in sp["settings"].items():
+            print(f"{name:<14}| {v['cpu_s']:>6.2f} | {v['answers_per_cpu_second']:>13.0f} | "
+                  f"{v['speedup_vs_baseline']:>6.2f}x | {v['ner_texts']:>9}")
+        print(f"identical output in every setting: {sp['identical_output']}")
     if "non_english_names" in results:
         print("\nnon-English names (fi/sv, no NER pipeline):", json.dumps(results["non_english_names"]))
     print("\ntargets:", json.dumps(results["targets"], default=float))

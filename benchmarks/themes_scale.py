@@ -1,22 +1,24 @@
 """Wall time and peak RSS of whole `twoknow themes` runs at 4,549 / 20,000 / 100,000 answers.
 
-Each size is a fresh process (`/usr/bin/time -v` when present, else
-`resource.getrusage` of the child), so model loading, imports and numba JIT
-are included ("cold"). Synthetic answers come from `twoknow_text.synth`
-(the generator of the bundled sample), written as a wide CSV like a survey
-export. For each size two runs are timed:
+Each run is a fresh process (`/usr/bin/time -v` when present, else
+`resource.getrusage` of the child), so imports, model loading and any numba
+compiling are included ("cold"). Synthetic answers come from
+`twoknow_text.synth` (the generator of the bundled sample), written as a wide
+CSV like a survey export. For each size:
 
 - `full`: read → de-identify → embed → themes → outputs (the real command);
-- `already-deidentified`: the same without the de-identification step,
-  which isolates the theme stage (the alternative in the same run).
+- `full, onnx`: the same with the ONNX int8 embedding backend (opt-in);
+- `already-deidentified`: without the de-identification step (isolates themes);
+- at the first size only, `full, umap-learn`: the same run with umap-learn as
+  the reducer instead of `themes/_layout.py` (the alternative, same run).
 
-The numba cache (`NUMBA_CACHE_DIR`) is cleared before the first run so the
-first size pays the JIT; later runs reuse it, as a user's second run does.
+The numba cache (`NUMBA_CACHE_DIR`) starts empty, so the first run pays any
+compiling a user's first run pays; later runs reuse it, as a user's do.
 
 Targets (2-core machine): 4,549 answers <= 45 s cold incl. model load and <= 2 GB;
 100,000 <= 10 min and <= 6 GB.
 
-Usage: python benchmarks/themes_scale.py [--sizes 4549,20000,100000] [--skip-full-above 20000]
+Usage: python benchmarks/themes_scale.py [--sizes 4549,20000,100000] [--skip-full-above N] [--modes full,onnx,...]
 Writes benchmarks/results/themes_scale.json.
 """
 
@@ -85,7 +87,9 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="4549,20000,100000")
     ap.add_argument("--skip-full-above", type=int, default=10**9, help="skip the de-identifying run above this size")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--modes", default="full,already-deidentified,onnx,umap-learn")
     args = ap.parse_args(argv)
+    modes = args.modes.split(",")
     sizes = [int(s) for s in args.sizes.split(",")]
     work = Path(tempfile.mkdtemp(prefix="themes_scale_", dir=ROOT / "benchmarks" / "results" / "tmp" if (ROOT / "benchmarks" / "results").is_dir() else None))
     numba_dir = work / "numba"
@@ -97,18 +101,31 @@ def main(argv=None) -> int:
             got = make_input(n, inp)
             base = [str(TWOKNOW), "themes", str(inp), "--format", "wide", "--id-col", "respondent_id",
                     *sum((["--text-col", q] for q in QCOLS), []), "--seed", str(args.seed)]
-            for mode in ("already-deidentified", "full"):
-                if mode == "full" and n > args.skip_full_above:
+            for mode in modes:
+                if mode != "already-deidentified" and n > args.skip_full_above:
+                    continue
+                if mode == "umap-learn" and n != sizes[0]:
                     continue
                 out = work / f"out_{n}_{mode}"
-                cmd = base + ["--out", str(out)] + (["--already-deidentified"] if mode != "full" else [])
+                cmd = base + ["--out", str(out)]
+                if mode == "already-deidentified":
+                    cmd.append("--already-deidentified")
+                elif mode in ("onnx", "umap-learn"):
+                    cfg = work / f"{mode}.yaml"
+                    cfg.write_text("backend: onnx\n" if mode == "onnx" else "reducer: umap-learn\n", encoding="utf-8")
+                    cmd += ["--config", str(cfg)]
                 r = timed(cmd, env)
                 man = json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").is_file() else {}
-                row = {"answers": got, "mode": mode, **r, "n_themes": man.get("n_themes"),
+                label = {"full": "full", "onnx": "full, onnx", "umap-learn": "full, umap-learn"}.get(mode, mode)
+                row = {"answers": got, "mode": label, **r, "n_themes": man.get("n_themes"),
                        "outlier_share": man.get("outlier_share"), "timings_s": man.get("timings_s")}
+                emb = (man.get("timings_s") or {}).get("embed")
+                uniq = (man.get("embedding") or {}).get("n_unique")
+                if emb and uniq:
+                    row["embed_sentences_per_s"] = round(uniq / emb, 1)
                 rows.append(row)
-                print(f"{got:>7,} answers  {mode:22s} wall {r['wall_s']:7.1f} s  cpu {r['cpu_s'] or 0:7.1f} s  load {r['load_avg_before']}  peak RSS {r['peak_rss_mb'] or 0:7.0f} MB  "
-                      f"themes {row['n_themes']}  outliers {row['outlier_share']}", flush=True)
+                print(f"{got:>7,} answers  {label:22s} wall {r['wall_s']:7.1f} s  cpu {r['cpu_s'] or 0:7.1f} s  load {r['load_avg_before']}  peak RSS {r['peak_rss_mb'] or 0:7.0f} MB  "
+                      f"themes {row['n_themes']}  outliers {row['outlier_share']}  timings {row['timings_s']}", flush=True)
                 _write(rows)  # after every run: a long benchmark that is stopped keeps what it measured
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -42,6 +42,10 @@ class DeidConfig(StrictModel):
         description="Presidio pattern recognizers (class names) added to the project's own.",
     )
     ner: bool = True
+    #: skip the spaCy NER pass on English answers whose only capitalised words are
+    #: "I", closed-class words ("The", "When") or platform names (see
+    #: ``engine.may_hold_name``); measured in benchmarks/deid_eval.py: no recall lost.
+    ner_prefilter: bool = True
     #: ``twoknow.long_number.v1``: any other run of 9+ digits becomes ID_NUMBER.
     long_numbers: bool = True
     score_threshold: float = Field(0.4, ge=0.0, le=1.0)

@@ -14,7 +14,12 @@ How a batch is analysed, and why:
 * **Fast.** spaCy runs once per batch through ``nlp.pipe`` with only the
   ``ner`` component (the small English pipeline's NER has its own tok2vec);
   the precomputed ``NlpArtifacts`` are handed to ``AnalyzerEngine.analyze``,
-  so Presidio never re-runs spaCy per answer.
+  so Presidio never re-runs spaCy per answer. Each distinct (text, language)
+  pair is analysed once (surveys repeat "Nothing." many times). NER is
+  skipped on English answers with no capitalised word that could be a name
+  (:func:`may_hold_name`, config ``ner_prefilter``); those answers, and
+  languages without NER, are tokenized only if a weak match needs context
+  words. Measured in ``benchmarks/deid_eval.py`` (same output, same recall).
 * **Languages.** Each answer's language is detected with py3langid (offline),
   restricted to ``config.languages``; answers shorter than
   ``min_chars_for_detection`` get the corpus default. NER runs where a spaCy
@@ -43,7 +48,7 @@ from .pseudonyms import Pseudonymizer, ephemeral_key
 from .report import DeidReport
 from .spans import DetectedSpan
 
-__all__ = ["Deidentifier", "NER_LABEL_MAP", "detect_languages", "import_presidio", "postprocess"]
+__all__ = ["Deidentifier", "NER_LABEL_MAP", "detect_languages", "import_presidio", "may_hold_name", "postprocess"]
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +185,10 @@ class Deidentifier:
     [[DetectedSpan(entity_type='EMAIL_ADDRESS', start=11, end=28, ...)]]
     """
 
+    #: analyse identical (text, language) pairs once (off only to measure what it saves,
+    #: in benchmarks/deid_eval.py; the output is the same either way)
+    _dedupe: bool = True
+
     def __init__(self, config: DeidConfig | None = None, key: bytes | None = None) -> None:
         self.config = config
         self.key = key
@@ -239,7 +248,10 @@ class Deidentifier:
             }
         )
         nlp_engine = provider.create_engine()
-        nlp_engine.load()
+        # create_engine() already loads the spaCy pipeline; a second load() read it
+        # from disk again (about a second per run).
+        if not _engine_loaded(nlp_engine):
+            nlp_engine.load()
         _NLP_ENGINES[cache_key] = nlp_engine
         self.nlp_engine_ = nlp_engine
         self.ner_languages_ = sorted(ner_models) if cfg.ner else []
@@ -290,6 +302,7 @@ class Deidentifier:
                 SpacyRecognizer(supported_language=lang, supported_entities=list(NER_ENTITIES), name=_NER_RECOGNIZER)
             )
         registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[lang])
+        _cache_recognizer_lookup(registry)
         engine = _analyzer_engine_class()(
             registry=registry,
             nlp_engine=self.nlp_engine_,
@@ -335,11 +348,21 @@ class Deidentifier:
         langs = [lang if lang in cfg.languages else cfg.default_language for lang in langs]
         self.last_languages_ = langs
 
+        # Identical answers ("Nothing.", "I don't know") are analysed once: detection
+        # depends only on (text, language), so the copies get equal span lists.
+        first: dict[Any, int] = {}
+        for i, key in enumerate(zip(texts, langs)):
+            first.setdefault(key if self._dedupe else (key, i), i)
         out: list[list[DetectedSpan]] = [[] for _ in texts]
         for lang in dict.fromkeys(langs):
-            idx = [i for i, lg in enumerate(langs) if lg == lang]
+            idx = [i for i in first.values() if langs[i] == lang]
             for i, artifacts in zip(idx, self._artifacts([texts[i] for i in idx], lang), strict=True):
                 out[i] = self._analyze_one(texts[i], lang, artifacts)
+        if self._dedupe:
+            for i, key in enumerate(zip(texts, langs)):
+                j = first[key]
+                if j != i:
+                    out[i] = list(out[j])
         return out
 
     def _artifacts(self, texts: list[str], lang: str):
@@ -350,7 +373,17 @@ class Deidentifier:
         if lang in self.ner_languages_:
             nlp = self.nlp_engine_.get_nlp(lang)
             disable = [p for p in nlp.pipe_names if p != "ner"]
-            for doc in nlp.pipe(texts, batch_size=cfg.batch_size, disable=disable):
+            gate = cfg.ner_prefilter and lang in _NER_GATE_LANGUAGES
+            need = [not gate or may_hold_name(t) for t in texts]
+            # NER where a name may be; the tokenizer alone elsewhere (the same
+            # tokens, which the context-word matching needs).
+            ner_docs = nlp.pipe([t for t, n in zip(texts, need) if n], batch_size=cfg.batch_size, disable=disable)
+            self.ner_texts_ = getattr(self, "ner_texts_", 0) + sum(need)
+            for t, n in zip(texts, need):
+                if not n:
+                    yield _LazyArtifacts(t, nlp.tokenizer, lang, self.nlp_engine_)
+                    continue
+                doc = next(ner_docs)
                 ents = [
                     Span(doc, e.start, e.end, label=NER_LABEL_MAP[e.label_])
                     for e in doc.ents
@@ -358,9 +391,8 @@ class Deidentifier:
                 ]
                 yield _make_artifacts(doc, ents, lang, self.nlp_engine_)
         else:
-            blank = self._blank_nlp(lang)
-            for doc in blank.pipe(texts, batch_size=cfg.batch_size):
-                yield _make_artifacts(doc, [], lang, None)
+            for t in texts:
+                yield _LazyArtifacts(t, lambda text, _lang=lang: self._blank_nlp(_lang)(text), lang, None)
 
     def _blank_nlp(self, lang: str):
         if lang not in self._blank:
@@ -417,12 +449,22 @@ class Deidentifier:
         cfg = self.config_
         texts = corpus.texts
         langs = self.corpus_languages(corpus, language)
-        spans: list[list[DetectedSpan]] = []
+        # Analyse each distinct (text, language) pair once, then fan the spans back
+        # out: surveys repeat short answers ("Nothing", "I don't know") many times.
+        first: dict[Any, int] = {}
+        slot = [first.setdefault(key if self._dedupe else (key, i), len(first))
+                for i, key in enumerate(zip(texts, langs))]
+        uniq = [k if self._dedupe else k[0] for k in first]
+        copies = Counter(slot)
+        found: list[list[DetectedSpan]] = []
         step = max(cfg.batch_size * 4, 1)
-        for a in range(0, len(texts), step):
-            spans.extend(self.analyze(texts[a : a + step], langs[a : a + step]))
+        for a in range(0, len(uniq), step):
+            chunk = uniq[a : a + step]
+            found.extend(self.analyze([t for t, _ in chunk], [lg for _, lg in chunk]))
             if progress is not None:
-                progress(len(texts[a : a + step]))
+                progress(sum(copies[j] for j in range(a, a + len(chunk))))
+        spans = [found[j] for j in slot]  # shared, read-only below
+        self.last_languages_ = langs
         key = self.key if self.key is not None else ephemeral_key()
         pseudo = Pseudonymizer(key, mode=cfg.mode, style=cfg.pseudonym_style, hash_length=cfg.hash_length)
         new_texts = [pseudo.replace(t, s) for t, s in zip(texts, spans, strict=True)]
@@ -432,8 +474,11 @@ class Deidentifier:
             key_source=key_source or ("file" if self.key is not None else "ephemeral"),
             pseudonym_collisions=pseudo.collisions,
         )
-        out = corpus.with_texts(new_texts, deidentified=True).with_languages(langs)
-        out.deidentified = True
+        # one copy of each record (with_texts + with_languages made two: 10 s at 100,000 answers)
+        out = Corpus(
+            [r.model_copy(update={"text": t, "language": lg}) for r, t, lg in zip(corpus, new_texts, langs, strict=True)],
+            deidentified=True,
+        )
         return out, report
 
     def corpus_languages(self, corpus: Corpus, language: str | None = None) -> list[str]:
@@ -478,6 +523,121 @@ def _make_artifacts(doc, ents, lang: str, nlp_engine):
     return art
 
 
+class _LazyArtifacts:
+    """NlpArtifacts without NER entities, tokenized only when something reads the tokens.
+
+    Only Presidio's context enhancer reads tokens, and only for a result
+    scoring below every threshold (see ``_analyzer_engine_class``): most
+    answers never need them, and a language without NER then never builds its
+    blank spaCy tokenizer (a third of a second each). The tokens, once made,
+    are exactly those the eager path made.
+    """
+
+    entities: list = []
+    scores: list = []
+
+    def __init__(self, text: str, tokenizer: Callable[[str], Any], lang: str, nlp_engine: Any) -> None:
+        self._args = (text, tokenizer, lang, nlp_engine)
+        self._real: Any = None
+
+    def materialize(self):
+        if self._real is None:
+            text, tokenizer, lang, nlp_engine = self._args
+            self._real = _make_artifacts(tokenizer(text), [], lang, nlp_engine)
+        return self._real
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_args", "_real"):
+            raise AttributeError(name)
+        return getattr(self.materialize(), name)
+
+
+def _engine_loaded(nlp_engine) -> bool:
+    is_loaded = getattr(nlp_engine, "is_loaded", None)
+    if callable(is_loaded):
+        return bool(is_loaded())
+    return bool(getattr(nlp_engine, "nlp", None))
+
+
+# --- NER gate ------------------------------------------------------------------
+
+#: Languages whose closed-class words below are known (the gate is off elsewhere).
+_NER_GATE_LANGUAGES = frozenset({"en"})
+#: English closed-class words (and a few sentence adverbs) that start sentences
+#: capitalised but are never a name by themselves. Deliberately absent: words
+#: that are also given names or places ("Will", "May", "June", "Mark", "Hope",
+#: "Bill", "Don", "Rose", "Reading"), so a sentence-initial name always reaches NER.
+_CLOSED_CLASS = frozenset(
+    """a an the this that these those there then here it its i me my mine myself we us our ours you your
+    yours he him his she her hers they them their theirs who whom whose which what whatever when whenever
+    where why how and or but nor so yet because if unless though although while whereas since until as
+    for of in on at to from by with without about above after against among around before behind below
+    beneath beside between beyond during except inside into like near off onto out outside over past
+    through throughout toward towards under up upon within is am are was were be been being have has had
+    having do does did doing done not no nothing none nobody noone nowhere yes also just only even very
+    too quite rather really mostly maybe perhaps probably possibly honestly basically actually usually
+    sometimes often always never ever once twice first second finally now later still again already
+    soon some any all most more much many few several other another each every both either neither
+    something anything everything someone anyone everyone somebody anybody everybody one ok okay oh well
+    yeah yep nope hmm thanks thank please sorry would could should might must shall can cannot""".split()
+)
+_CONTRACTIONS = frozenset(
+    """don't doesn't didn't can't couldn't won't wouldn't shouldn't isn't aren't wasn't weren't haven't
+    hasn't hadn't mustn't mightn't needn't""".split()
+)
+_CLITICS = ("'s", "'re", "'ll", "'ve", "'d", "'m")
+
+
+@functools.lru_cache(maxsize=1)
+def _gate_platform_tokens() -> frozenset[str]:
+    # Built-in one-word platform names only: a NER span made of one of them is
+    # dropped by post-processing anyway (AllowList.is_allowed).
+    return AllowList().platform_tokens
+
+
+def _is_safe_word(word: str, platforms: frozenset[str]) -> bool:
+    """A word starting with a capital (or caseless) letter that cannot make a kept NER span."""
+    low = word.casefold().replace("’", "'")
+    if low in ("i", "i'm", "i've", "i'd", "i'll"):
+        return True
+    base = low
+    for c in _CLITICS:
+        if base.endswith(c):
+            base = base[: -len(c)]
+            break
+    if base in platforms or low in platforms:
+        return True
+    # "The", "When", "That's", "Didn't" (not "THE" or "US": all-capitals may be an acronym)
+    if word[1:] != word[1:].lower():
+        return False
+    return base in _CLOSED_CLASS or low in _CONTRACTIONS
+
+
+def may_hold_name(text: str) -> bool:
+    """Whether an English text may hold a name that spaCy NER could find (the NER gate).
+
+    Post-processing keeps a NER name/place/organisation span only when one of
+    its words starts with a capital (or caseless) letter (:func:`_trim`), and
+    drops a span that is one platform name. So in a text whose every such word
+    is "I", an English closed-class word ("The", "When", "That's") or a
+    one-word platform name ("Tor", "Telegram"), NER could only add spans made
+    of those words and lower-case words, which are not names: the text skips
+    the NER pass. Any other capitalised word, sentence-initial or not
+    ("Mikko told me", "Anna said", "Helsinki was cold"), sends it through NER.
+
+    >>> may_hold_name("i was curious. The risk felt small on Tor."), may_hold_name("Anna said so.")
+    (False, True)
+    """
+    platforms = _gate_platform_tokens()
+    for m in _WORD.finditer(text):
+        w = m.group()
+        if w[0].islower():
+            continue
+        if not _is_safe_word(w, platforms):
+            return True
+    return False
+
+
 def _norm_lang(lang: str | None) -> str:
     if not lang:
         return ""
@@ -495,8 +655,29 @@ def _presidio_pattern_recognizers(names: Sequence[str], lang: str) -> list[Any]:
         cls = getattr(pr, name, None)
         if cls is None:
             raise DeidError("E235", f"Unknown Presidio recognizer '{name}' in use_presidio_recognizers.")
-        out.append(cls(supported_language=lang))
+        rec = cls(supported_language=lang)
+        if name in _MIN_DIGITS:
+            _skip_texts_with_few_digits(rec, _MIN_DIGITS[name])
+        out.append(rec)
     return out
+
+
+#: Fewest digits any pattern of these Presidio recognizers can match: US SSN
+#: patterns are all nine digits, card numbers 13 to 19, an IBAN has two check digits.
+_MIN_DIGITS = {"UsSsnRecognizer": 9, "CreditCardRecognizer": 13, "IbanRecognizer": 2}
+_DIGIT = re.compile(r"\d")
+
+
+def _skip_texts_with_few_digits(recognizer, need: int) -> None:
+    """Run ``recognizer`` only on texts with at least ``need`` digits (most answers have none)."""
+    analyze = recognizer.analyze
+
+    def prefiltered(text, entities, nlp_artifacts=None, *args, **kwargs):
+        if len(_DIGIT.findall(text)) < need:
+            return []
+        return analyze(text, entities, nlp_artifacts, *args, **kwargs)
+
+    recognizer.analyze = prefiltered
 
 
 @functools.lru_cache(maxsize=1)
@@ -520,10 +701,30 @@ def _analyzer_engine_class():
             weak = [r for r in raw_results if r.score < self.boost_below]
             if not weak:
                 return raw_results
+            if isinstance(nlp_artifacts, _LazyArtifacts):
+                nlp_artifacts = nlp_artifacts.materialize()
             strong = [r for r in raw_results if r.score >= self.boost_below]
             return strong + super()._enhance_using_context(text, weak, nlp_artifacts, recognizers, context)
 
     return TwoknowAnalyzerEngine
+
+
+def _cache_recognizer_lookup(registry) -> None:
+    """Memoise ``registry.get_recognizers``: Presidio filters the whole list on every
+    ``analyze`` call (a tenth of the analysis time), though the registry never changes here."""
+    lookup = registry.get_recognizers
+    cache: dict[tuple, list] = {}
+
+    def get_recognizers(language, entities=None, all_fields=False, ad_hoc_recognizers=None):
+        if ad_hoc_recognizers:
+            return lookup(language=language, entities=entities, all_fields=all_fields,
+                          ad_hoc_recognizers=ad_hoc_recognizers)
+        key = (language, tuple(entities) if entities is not None else None, all_fields)
+        if key not in cache:
+            cache[key] = lookup(language=language, entities=entities, all_fields=all_fields)
+        return list(cache[key])
+
+    registry.get_recognizers = get_recognizers
 
 
 _YEARISH = re.compile(r"^(?:19|20)\d\d$")

@@ -44,8 +44,15 @@ DEIDENTIFIED_BY = "twoknow_text"
 
 
 def default_config_path() -> Path:
-    """``configs/deid.yaml`` in a source checkout (the defaults of :class:`DeidConfig`)."""
-    return Path(__file__).resolve().parents[3] / "configs" / "deid.yaml"
+    """The bundled default config (the defaults of :class:`DeidConfig`, with comments).
+
+    The package copy (``twoknow_text/data/deid.yaml``) works in a wheel
+    install; ``configs/deid.yaml`` in the repository is a byte-identical copy
+    for people browsing it, kept in step by a test. Copy it to start your own.
+    """
+    from importlib import resources
+
+    return Path(str(resources.files("twoknow_text") / "data" / "deid.yaml"))
 
 
 def load_deid_config(config: DeidConfig | dict[str, Any] | str | os.PathLike[str] | None = None, **overrides: Any) -> DeidConfig:

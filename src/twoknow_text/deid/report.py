@@ -76,12 +76,16 @@ class DeidReport(BaseModel):
         flags: list[AnswerFlags] = []
         review: list[str] = []
         n_with = 0
+        # repeated answers ("Nothing.") are checked once; the flags are immutable
+        residual_of: dict[tuple[str, str | None], list[ResidualFlag]] = {}
         for rid, sp, text, lang in zip(ids, spans, deidentified, languages, strict=True):
             types = Counter(s.entity_type for s in sp)
             counts.update(types)
             answers_by.update(types.keys())
             n_with += bool(types)
-            residual = find_residual_risks(text, allow, language=lang)
+            residual = residual_of.get((text, lang))
+            if residual is None:
+                residual = residual_of[(text, lang)] = find_residual_risks(text, allow, language=lang)
             residual_counts.update(r.kind for r in residual)
             if residual:
                 review.append(rid)

