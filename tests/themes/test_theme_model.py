@@ -222,3 +222,41 @@ def test_same_seed_same_assignments_in_fresh_processes(tmp_path):
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     assert runs[0] == runs[1]
     assert len(set(runs[0])) >= 3
+
+
+def test_batched_mmr_equals_bertopics_mmr_and_reuses_answer_vectors(fitted, embedder, monkeypatch):
+    """The batched MMR gives BERTopic's MMR words; answers embedded once are not embedded again."""
+    from bertopic.representation import MaximalMarginalRelevance
+
+    from twoknow_text.themes._model import _bertopic_backend
+    from twoknow_text.themes._representation import _batched_mmr
+
+    tm = fitted.topic_model_
+    topics = {t: tm.get_topic(t) for t in tm.get_topics()}
+    plain_backend = _bertopic_backend(embedder)
+    batched_backend = _bertopic_backend(embedder)
+    monkeypatch.setattr(tm, "embedding_model", plain_backend)
+    plain = MaximalMarginalRelevance(diversity=0.3, top_n_words=5).extract_topics(tm, None, None, topics)
+    calls = []
+    real_encode = embedder.encode
+    monkeypatch.setattr(embedder, "encode", lambda texts: calls.append(len(texts)) or real_encode(texts))
+    monkeypatch.setattr(tm, "embedding_model", batched_backend)
+    batched = _batched_mmr(MaximalMarginalRelevance)(diversity=0.3, top_n_words=5).extract_topics(tm, None, None, topics)
+    assert batched == plain
+    assert len(calls) == 1  # one model call for every theme, instead of two per theme
+
+    texts = fitted._docs[:5]
+    reuse = _bertopic_backend(embedder, texts, fitted.embeddings_[:5])
+    calls.clear()
+    np.testing.assert_array_equal(reuse.embed(texts), fitted.embeddings_[:5])
+    assert calls == []
+
+
+def test_lemma_table_from_a_word_cover_equals_tagging_every_answer(corpus):
+    from twoknow_text.themes._representation import LemmaTokenizer
+
+    texts, _ = corpus
+    full = LemmaTokenizer.learn(texts, contexts_per_word=None)
+    cover = LemmaTokenizer.learn(texts, contexts_per_word=3)
+    assert full.table and cover.table == full.table
+    assert [cover(t) for t in texts] == [full(t) for t in texts]

@@ -122,5 +122,26 @@ def build_representation(*, use_keybert: bool, mmr_diversity: float | None, top_
         chain.append(KeyBERTInspired(top_n_words=max(top_n_words, 10), nr_repr_docs=5, nr_samples=100,
                                      nr_candidate_words=30, random_state=random_state))
     if mmr_diversity is not None and mmr_diversity > 0:
-        chain.append(MaximalMarginalRelevance(diversity=mmr_diversity, top_n_words=top_n_words))
+        chain.append(_batched_mmr(MaximalMarginalRelevance)(diversity=mmr_diversity, top_n_words=top_n_words))
     return chain or None
+
+
+def _batched_mmr(base):
+    """BERTopic's MMR, with every theme's words embedded in one call first (same output).
+
+    BERTopic's MMR embeds each theme's words and their joined string one theme
+    at a time: two small model calls per theme. One batched call fills the
+    embedding backend's memo (``_model._bertopic_backend``) and the per-theme
+    calls then cost nothing.
+    """
+
+    class BatchedMMR(base):
+        def extract_topics(self, topic_model, documents, c_tf_idf, topics):
+            if getattr(topic_model, "embedding_model", None) is not None and topics:
+                words = [[w for w, _ in tw] for tw in topics.values()]
+                todo = sorted({w for ws in words for w in ws} | {" ".join(ws) for ws in words})
+                topic_model._extract_embeddings(todo, method="word", verbose=False)
+            return super().extract_topics(topic_model, documents, c_tf_idf, topics)
+
+    BatchedMMR.__name__ = BatchedMMR.__qualname__ = "BatchedMMR"
+    return BatchedMMR
