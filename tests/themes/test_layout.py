@@ -36,7 +36,9 @@ def test_knn_puts_itself_first_among_duplicates():
     assert (dist[:5, :4] < 1e-6).all()  # four identical rows at distance 0
 
 
+@pytest.mark.slow
 def test_approximate_knn_path_agrees_with_exact():
+    """Above ``exact_max`` rows pynndescent answers (it compiles its numba code here: slow)."""
     x, _ = _blobs(n_per=150, d=16)
     exact, _ = L.knn_cosine(x, 10)
     approx, dist = L.knn_cosine(x, 10, exact_max=100, random_state=1)  # pynndescent
