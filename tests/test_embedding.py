@@ -5,6 +5,8 @@ All sentences here are synthetic, clinical and non-graphic.
 
 from __future__ import annotations
 
+import json
+import logging
 import shutil
 import signal
 import sqlite3
@@ -398,7 +400,7 @@ def test_auto_accepts_a_backend_that_agrees_with_fp32(monkeypatch: pytest.Monkey
     built = {BACKEND_ALIASES["torch"]: ref, BACKEND_ALIASES["onnx"]: good}
     monkeypatch.setattr(auto, "_build", lambda name: built[name])
     assert auto.backend_name == BACKEND_ALIASES["onnx"]
-    assert auto.model_id.endswith("/onnx")
+    assert auto.model_id.endswith("/onnx-int8-v2")
     assert auto.load() is good
 
 
@@ -419,19 +421,103 @@ def test_bf16_backend_matches_fp32(embedder: Embedder) -> None:
     assert cos.mean() >= 0.99 and cos.min() >= 0.98
 
 
-@pytest.mark.slow
-def test_onnx_int8_backend_matches_fp32(embedder: Embedder, tmp_path: Path) -> None:
+# Very short survey-style answers: where int8 drifts most from fp32.
+SHORT_ANSWERS = [
+    "No.", "Yes", "Not sure", "Loneliness", "Stress", "I don't know", "Curiosity", "Guilt.", "Boredom",
+    "Fear of getting caught", "Nothing", "Alcohol", "Work stress", "Being alone", "Shame", "A warning page",
+    "Therapy helped", "VPN", "Nobody to talk to", "Lost my job", "Habit", "Late at night", "The helpline", "n/a",
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder holding the ONNX export of the packaged model (exported once per module)."""
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    ref = embedder.encode(BACKEND_SET)
-    onnx = Embedder(backend="onnx", cache_dir=tmp_path)
-    cos = _cosines(ref, onnx.encode(BACKEND_SET))
-    print(f"onnx int8 vs fp32 on {len(BACKEND_SET)} sentences: mean {cos.mean():.4f}, min {cos.min():.4f}")
-    assert cos.mean() >= 0.99 and cos.min() >= 0.95
-    # The export is cached by model digest, outside the repository.
-    assert list((tmp_path / "onnx").glob("*/model-int8-per-channel.onnx"))
-    assert not list((tmp_path / "onnx").glob("*/.export-*"))
+    folder = tmp_path_factory.mktemp("onnx-cache")
+    backend = Embedder(backend="onnx", cache_dir=folder).load()
+    assert backend.export_seconds > 0  # a fresh folder: it really exported
+    return folder
 
+
+@pytest.mark.slow
+def test_onnx_int8_backend_matches_fp32(embedder: Embedder, onnx_cache: Path) -> None:
+    onnx = Embedder(backend="onnx", cache_dir=onnx_cache)
+    assert onnx.backend_name == "twoknow.embed_backend.onnx_int8.v2"
+    cos = _cosines(embedder.encode(BACKEND_SET), onnx.encode(BACKEND_SET))
+    short = _cosines(embedder.encode(SHORT_ANSWERS), onnx.encode(SHORT_ANSWERS))
+    print(f"onnx int8 v2 vs fp32: answers mean {cos.mean():.4f} min {cos.min():.4f}; "
+          f"short mean {short.mean():.4f} min {short.min():.4f}")
+    assert cos.mean() >= 0.99 and cos.min() >= 0.97
+    assert short.mean() >= 0.99 and short.min() >= 0.96
+    # The export is cached by model digest, outside the repository, and whole.
+    assert list((onnx_cache / "onnx").glob("*/model-int8-v2.onnx"))
+    assert not list((onnx_cache / "onnx").glob("*/.quant-*"))
+    assert not list((onnx_cache / "onnx").glob("*/.*.part"))
+
+
+@pytest.mark.slow
+def test_onnx_fp32_backend_equals_torch(embedder: Embedder, onnx_cache: Path) -> None:
+    onnx = Embedder(backend="onnx-fp32", cache_dir=onnx_cache)
+    assert onnx.load().export_seconds == 0.0  # the fp32 file is the int8 export's first step
+    cos = _cosines(embedder.encode(BACKEND_SET + SHORT_ANSWERS), onnx.encode(BACKEND_SET + SHORT_ANSWERS))
+    assert cos.min() >= 0.9999
+
+
+@pytest.mark.slow
+def test_cached_export_is_reused_without_torch(onnx_cache: Path) -> None:
+    """A second process reuses the export and needs neither torch nor sentence-transformers."""
+    files = {p: p.stat().st_mtime_ns for p in (onnx_cache / "onnx").glob("*/*.onnx")}
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from twoknow_text.embedding import Embedder
+        emb = Embedder(backend="onnx", cache_dir={str(onnx_cache)!r})
+        b = emb.load()
+        v = emb.encode(["Stress at work.", "No."])
+        print(b.export_seconds, b.tokenizer_kind, "torch" in sys.modules, "sentence_transformers" in sys.modules, v.shape)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.split()[:5] == ["0.0", "tokenizers", "False", "False", "(2,"]
+    assert {p: p.stat().st_mtime_ns for p in files} == files  # nothing re-exported
+
+
+@pytest.mark.slow
+def test_fast_tokenizer_gives_sentence_transformers_ids(onnx_cache: Path) -> None:
+    from twoknow_text.embedding._backends import _FastTokenizer, _preprocess, load_sentence_transformer
+
+    st = load_sentence_transformer(packaged_model_path())
+    texts = SENTENCES + BACKEND_SET + SHORT_ANSWERS + ["  padded with spaces  ", "x " * 400]
+    fast = _FastTokenizer(packaged_model_path() / "tokenizer.json", st.max_seq_length)(texts)
+    ref = _preprocess(st, texts)
+    for key in ("input_ids", "attention_mask", "token_type_ids"):
+        np.testing.assert_array_equal(fast[key], ref[key].numpy())
+    meta = json.loads(next((onnx_cache / "onnx").glob("*/export.json")).read_text())
+    assert meta["fast_tokenizer_ok"] is True and meta["max_seq_length"] == st.max_seq_length
+
+
+def test_int8_versions_never_share_cache_entries() -> None:
+    v1, v2 = Embedder(backend="onnx-int8-v1"), Embedder(backend="onnx")
+    assert v1.cache_key != v2.cache_key
+    assert v1.cache_key.endswith("/onnx")  # session 1's key: its cached vectors stay valid for it
+    assert Embedder(backend="onnx-fp32").cache_key.endswith("/onnx-fp32")
+
+
+def test_quantiser_advice_is_filtered_without_touching_the_root_level(caplog: pytest.LogCaptureFixture) -> None:
+    from twoknow_text.embedding._backends import _quiet_quantiser
+
+    root = logging.getLogger()
+    level, filters = root.level, list(root.filters)
+    with caplog.at_level(logging.WARNING):
+        before = root.level
+        with _quiet_quantiser():
+            assert root.level == before
+            logging.warning("Please consider to run pre-processing before quantization. Refer to example: ...")
+            logging.warning("some other warning")
+    msgs = [r.getMessage() for r in caplog.records]
+    assert msgs == ["some other warning"]
+    assert root.level == level and root.filters == filters
 
 
 @pytest.mark.slow

@@ -6,11 +6,14 @@ and orders. Backends are registered under versioned names
 (``twoknow.embed_backend.torch_fp32.v1``); the short names users type
 (``"torch"``, ``"torch-bf16"``, ``"onnx"``) map to them.
 
-Measured on a 2-core Xeon with AVX512-BF16 but no AMX
+Measured on a 2-core Xeon with AVX512-BF16/VNNI but no AMX
 (``benchmarks/embedding_speed.py``): bf16 agrees with fp32 (cosine ≈ 1.000)
-but is slower there; ONNX Runtime int8 per-channel is the fast path (cosine
-≈ 0.99). Both are opt-in; ``"auto"`` picks bf16 on AMX CPUs, else ONNX int8
-when installed, each only if a probe agrees with fp32, else fp32.
+but is slower there. ONNX Runtime int8 v2 (MatMul weights per channel, the
+feed-forward output projections left in fp32) is the fast path; v1 (every
+default op quantised, session 1) drifts too far on one-word answers. ONNX
+fp32 gives torch's vectors without importing torch once exported. All are
+opt-in; ``"auto"`` picks bf16 on AMX CPUs, else ONNX int8 v2 when installed,
+each only if a probe agrees with fp32, else fp32.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import contextlib
 import logging
 import os
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,6 +41,8 @@ __all__ = [
     "bf16_is_fast",
     "onnx_available",
     "load_sentence_transformer",
+    "ONNX_VARIANTS",
+    "OnnxBackend",
 ]
 
 log = logging.getLogger(__name__)
@@ -188,16 +194,29 @@ def _preprocess(model: Any, texts: list[str]) -> dict[str, Any]:
     return fn(texts)
 
 
+class _DropQuantiserAdvice(logging.Filter):
+    """Drops onnxruntime's "Please consider (to run) pre-processing" advice line.
+
+    onnxruntime's quantiser logs it with ``logging.warning`` (the root
+    logger) when a model lacks its pre-processing tag. We pre-process, so it
+    should not appear; the filter covers the fallback path without touching
+    any logger's level.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Please consider")
+
+
 @contextlib.contextmanager
-def _quiet_root_logger() -> Iterator[None]:
-    """onnxruntime's quantiser logs an advice line on the root logger; keep the CLI clean."""
-    root = logging.getLogger()
-    before = root.level
-    root.setLevel(logging.ERROR)
+def _quiet_quantiser() -> Iterator[None]:
+    """Attach :class:`_DropQuantiserAdvice` to the logger onnxruntime's quantiser writes to, then detach it."""
+    target = logging.getLogger()  # quantize.py calls logging.warning(...) directly
+    flt = _DropQuantiserAdvice()
+    target.addFilter(flt)
     try:
         yield
     finally:
-        root.setLevel(before)
+        target.removeFilter(flt)
 
 
 class _StWrapper:
@@ -219,17 +238,113 @@ class _StWrapper:
         return Wrapper(st_model).eval()
 
 
-class OnnxBackend:
-    """ONNX Runtime, weights quantised to int8 per channel (dynamic quantisation).
+# Texts the fast tokenizer must tokenise exactly like sentence-transformers
+# before it is trusted: padding, truncation (one text is far over 256
+# tokens), surrounding spaces, accents, punctuation, an empty string.
+_TOKENIZER_PROBES = [
+    "No.",
+    "  I felt lonely and spent too much time online.  ",
+    "Fear of being caught stopped me; the warning page too!",
+    "Café, naïve, résumé: accents, ÜBER-caps and an emoji 🙂.",
+    "",
+    " ".join(["Stress at work made everything worse and I slept badly"] * 40),
+]
+_ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
-    The model is exported once with ``torch.onnx.export`` (TorchScript
-    exporter), quantised, and kept in ``<cache>/onnx/<digest>/``. Files are
-    written atomically, so a killed export leaves nothing half-made.
+
+class _FastTokenizer:
+    """The model's ``tokenizer.json`` through the ``tokenizers`` library, as sentence-transformers uses it.
+
+    Importing sentence-transformers (and torch) costs seconds on a cold
+    start; the ONNX path needs neither once the model is exported. Used only
+    when the export step checked that it gives the same ids as
+    sentence-transformers on :data:`_TOKENIZER_PROBES`.
     """
 
-    name = "twoknow.embed_backend.onnx_int8.v1"
+    def __init__(self, tokenizer_file: Path, max_length: int) -> None:
+        from tokenizers import Tokenizer
 
-    def __init__(self, model_dir: Path, digest: str, cache_dir: Path, *, num_threads: int | None = None) -> None:
+        tok = Tokenizer.from_file(str(tokenizer_file))
+        tok.no_padding()
+        tok.enable_truncation(max_length=max_length)
+        self._tok = tok
+        self._pad_id = int(tok.padding["pad_id"]) if tok.padding else int(tok.token_to_id("[PAD]") or 0)
+
+    def __call__(self, texts: list[str]) -> dict[str, np.ndarray]:
+        enc = self._tok.encode_batch([t.strip() for t in texts])
+        width = max((len(e.ids) for e in enc), default=0)
+        ids = np.full((len(enc), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(enc), width), dtype=np.int64)
+        types = np.zeros((len(enc), width), dtype=np.int64)
+        for i, e in enumerate(enc):
+            n = len(e.ids)
+            ids[i, :n] = e.ids
+            mask[i, :n] = e.attention_mask
+            types[i, :n] = e.type_ids
+        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+@dataclass(frozen=True)
+class OnnxVariant:
+    """One ONNX model file made from the fp32 export."""
+
+    name: str
+    filename: str
+    quantise: bool = False
+    #: Quantise only these op types (None: onnxruntime's dynamic default, which includes Gather).
+    op_types: tuple[str, ...] | None = None
+    #: MatMul nodes (matched by substring of the exporter's node name) kept in float32.
+    keep_fp32: tuple[str, ...] = ()
+    pre_process: bool = False
+
+
+ONNX_VARIANTS: dict[str, OnnxVariant] = {
+    # Session 1's int8: every op onnxruntime quantises by default, per channel.
+    # Cosine to fp32 on very short answers: mean 0.987, under the 0.99 bar.
+    "twoknow.embed_backend.onnx_int8.v1": OnnxVariant(
+        "twoknow.embed_backend.onnx_int8.v1", "model-int8-per-channel.onnx", quantise=True
+    ),
+    # MatMul weights only, per channel, and the feed-forward output
+    # projections (the 1536 -> 384 MatMul after GELU, whose inputs have large
+    # outliers) kept in fp32: the most sensitive group for the least time
+    # (benchmarks/embedding_speed.py measures the trade).
+    "twoknow.embed_backend.onnx_int8.v2": OnnxVariant(
+        "twoknow.embed_backend.onnx_int8.v2", "model-int8-v2.onnx", quantise=True,
+        op_types=("MatMul",), keep_fp32=("/output/dense/",), pre_process=True,
+    ),
+    # The plain float32 export (onnxruntime fuses attention/LayerNorm/GELU at load).
+    "twoknow.embed_backend.onnx_fp32.v1": OnnxVariant("twoknow.embed_backend.onnx_fp32.v1", "model-fp32.onnx"),
+}
+
+
+def _keep_fp32_nodes(model_path: Path, patterns: tuple[str, ...]) -> list[str]:
+    import onnx
+
+    model = onnx.load(str(model_path), load_external_data=False)
+    return [
+        n.name for n in model.graph.node
+        if n.op_type == "MatMul" and any(p in n.name for p in patterns) and "/attention/" not in n.name
+    ]
+
+
+class OnnxBackend:
+    """ONNX Runtime on the CPU: float32 or int8 (dynamic quantisation), see :data:`ONNX_VARIANTS`.
+
+    The model is exported once with ``torch.onnx.export`` (TorchScript
+    exporter) into ``<cache>/onnx/<model digest>/`` and quantised there; a
+    later run reuses the files and needs neither torch nor
+    sentence-transformers (the model's ``tokenizer.json`` is read with
+    ``tokenizers``, after the export checked it matches). Files appear under
+    their final names only when whole (atomic writes).
+
+    ``export_seconds`` is the time spent exporting/quantising in this
+    process (0.0 when the cached files were reused).
+    """
+
+    def __init__(
+        self, model_dir: Path, digest: str, cache_dir: Path, *, variant: str = "twoknow.embed_backend.onnx_int8.v2",
+        num_threads: int | None = None,
+    ) -> None:
         os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime phones home otherwise
         try:
             import onnxruntime as ort
@@ -237,68 +352,170 @@ class OnnxBackend:
             raise ModelError(
                 "E305", "The ONNX backend needs onnxruntime and onnx: pip install 'twoknow_text[onnx]'"
             ) from exc
-        # Eager attention traces to a plain graph; SDPA's mask helpers bake
-        # Python branches into the trace.
-        self.model = load_sentence_transformer(model_dir, attn_implementation="eager")
-        self.onnx_path = self._ensure_exported(digest, cache_dir)
+        self.variant = ONNX_VARIANTS[variant]
+        self.name = variant
+        self.model_dir = model_dir
+        self.folder = cache_dir / "onnx" / digest[:32]
+        self._st: Any = None
+        self.export_seconds = 0.0
+        t0 = time.perf_counter()
+        self.onnx_path, self.meta = self._ensure_exported()
+        self.export_seconds = time.perf_counter() - t0 if self._st is not None else 0.0
         opts = ort.SessionOptions()
-        import torch
-
-        opts.intra_op_num_threads = num_threads or torch.get_num_threads()
+        if num_threads is not None:
+            opts.intra_op_num_threads = num_threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
         self.session = ort.InferenceSession(str(self.onnx_path), opts, providers=["CPUExecutionProvider"])
         self._input_names = {i.name for i in self.session.get_inputs()}
+        tok_file = model_dir / "tokenizer.json"
+        if self.meta.get("fast_tokenizer_ok") and tok_file.is_file():
+            self._tokenize: Callable[[list[str]], dict[str, np.ndarray]] = _FastTokenizer(
+                tok_file, int(self.meta["max_seq_length"])
+            )
+            self.tokenizer_kind = "tokenizers"
+        else:  # a tokenizer we cannot reproduce: let sentence-transformers do it
+            st = self._sentence_transformer()
+            self._tokenize = lambda texts: {
+                k: v.numpy().astype(np.int64) for k, v in _preprocess(st, texts).items() if k in _ONNX_INPUTS
+            }
+            self.tokenizer_kind = "sentence-transformers"
 
     @property
     def dim(self) -> int:
-        return _dimension(self.model)
+        return int(self.meta["dim"])
 
-    def _ensure_exported(self, digest: str, cache_dir: Path) -> Path:
-        from .._io import atomic_path
+    def _sentence_transformer(self) -> Any:
+        if self._st is None:
+            # Eager attention traces to a plain graph; SDPA's mask helpers bake
+            # Python branches into the trace.
+            self._st = load_sentence_transformer(self.model_dir, attn_implementation="eager")
+        return self._st
 
-        folder = cache_dir / "onnx" / digest[:32]
-        int8 = folder / "model-int8-per-channel.onnx"
-        if int8.is_file():
-            return int8
-        folder.mkdir(parents=True, exist_ok=True)
+    def _ensure_exported(self) -> tuple[Path, dict[str, Any]]:
+        from .._io import atomic_path, write_json
+
+        target = self.folder / self.variant.filename
+        meta_file = self.folder / "export.json"
+        meta = _read_json(meta_file)
+        if target.is_file() and meta.get("dim"):
+            return target, meta
+        self.folder.mkdir(parents=True, exist_ok=True)
         try:
-            import torch
-            from onnxruntime.quantization import QuantType, quantize_dynamic
+            st = self._sentence_transformer()
+            fp32 = self.folder / ONNX_VARIANTS["twoknow.embed_backend.onnx_fp32.v1"].filename
+            if not fp32.is_file() or not meta.get("dim"):
+                t0 = time.perf_counter()
+                with atomic_path(fp32) as fp32_tmp:
+                    _export_fp32(st, Path(fp32_tmp))
+                meta = {
+                    "dim": _dimension(st),
+                    "max_seq_length": int(st.max_seq_length),
+                    "fast_tokenizer_ok": _fast_tokenizer_matches(st, self.model_dir),
+                    "export_seconds": {"model-fp32.onnx": round(time.perf_counter() - t0, 2)},
+                    "versions": _versions(),
+                }
+                write_json(meta, meta_file)
+            if self.variant.quantise and not target.is_file():
+                t0 = time.perf_counter()
+                with tempfile.TemporaryDirectory(dir=self.folder, prefix=".quant-") as tmpdir:
+                    src = fp32
+                    if self.variant.pre_process:
+                        from onnxruntime.quantization.shape_inference import quant_pre_process
 
-            wrapper = _StWrapper.build(self.model)
-            feats = _preprocess(self.model, ["a short example sentence", "another, somewhat longer, one"])
-            args = tuple(feats[k] for k in ("input_ids", "attention_mask"))
-            tt = feats.get("token_type_ids")
-            args = (*args, tt if tt is not None else torch.zeros_like(args[0]))
-            dyn = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                   "token_type_ids": {0: "batch", 1: "seq"}, "embedding": {0: "batch"}}
-            # The fp32 export is only a step: it lives in a temporary folder,
-            # and the int8 model appears under its final name only when whole.
-            with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as tmpdir:
-                fp32_tmp = Path(tmpdir) / "model-fp32.onnx"
-                with torch.no_grad(), warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # tracer chatter about constant Python branches
-                    torch.onnx.export(
-                        wrapper, args, str(fp32_tmp), dynamo=False, opset_version=17,
-                        input_names=["input_ids", "attention_mask", "token_type_ids"],
-                        output_names=["embedding"], dynamic_axes=dyn,
-                    )
-                with atomic_path(int8) as int8_tmp, _quiet_root_logger():
-                    quantize_dynamic(str(fp32_tmp), str(int8_tmp), per_channel=True, weight_type=QuantType.QInt8)
+                        src = Path(tmpdir) / "pre.onnx"
+                        quant_pre_process(str(fp32), str(src), skip_symbolic_shape=True)
+                    _quantise(src, target, self.variant)
+                meta.setdefault("export_seconds", {})[self.variant.filename] = round(time.perf_counter() - t0, 2)
+                write_json(meta, meta_file)
         except ModelError:
             raise
         except Exception as exc:
             raise ModelError("E309", f"ONNX export of the model failed ({type(exc).__name__}); use backend='torch'") from exc
-        return int8
+        return target, meta
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        feats = _preprocess(self.model, texts)
-        inputs = {k: v.numpy().astype(np.int64) for k, v in feats.items() if k in self._input_names}
+        inputs = self._tokenize(texts)
+        inputs = {k: v for k, v in inputs.items() if k in self._input_names}
         if "token_type_ids" in self._input_names and "token_type_ids" not in inputs:
             inputs["token_type_ids"] = np.zeros_like(inputs["input_ids"])
         (out,) = self.session.run(["embedding"], inputs)
         return np.asarray(out, dtype=np.float32)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata
+
+    out = {}
+    for dist in ("torch", "onnx", "onnxruntime", "sentence-transformers", "transformers"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out[dist] = "none"
+    return out
+
+
+def _export_fp32(st: Any, path: Path) -> None:
+    import torch
+
+    wrapper = _StWrapper.build(st)
+    feats = _preprocess(st, ["a short example sentence", "another, somewhat longer, one"])
+    args = tuple(feats[k] for k in ("input_ids", "attention_mask"))
+    tt = feats.get("token_type_ids")
+    args = (*args, tt if tt is not None else torch.zeros_like(args[0]))
+    dyn = {k: {0: "batch", 1: "seq"} for k in _ONNX_INPUTS}
+    dyn["embedding"] = {0: "batch"}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer chatter about constant Python branches
+        torch.onnx.export(
+            wrapper, args, str(path), dynamo=False, opset_version=17,
+            input_names=list(_ONNX_INPUTS), output_names=["embedding"], dynamic_axes=dyn,
+        )
+
+
+def _quantise(src: Path, target: Path, variant: OnnxVariant) -> None:
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from .._io import atomic_path
+
+    kwargs: dict[str, Any] = {"per_channel": True, "weight_type": QuantType.QInt8}
+    if variant.op_types is not None:
+        kwargs["op_types_to_quantize"] = list(variant.op_types)
+        # MatMul outputs whose type shape inference cannot see are float32 here.
+        kwargs["extra_options"] = {"DefaultTensorType": onnx.TensorProto.FLOAT}
+    if variant.keep_fp32:
+        kwargs["nodes_to_exclude"] = _keep_fp32_nodes(src, variant.keep_fp32)
+    with atomic_path(target) as tmp, _quiet_quantiser():
+        quantize_dynamic(str(src), str(tmp), **kwargs)
+
+
+def _fast_tokenizer_matches(st: Any, model_dir: Path) -> bool:
+    """True when ``tokenizers`` on ``tokenizer.json`` gives sentence-transformers' exact ids."""
+    tok_file = model_dir / "tokenizer.json"
+    if not tok_file.is_file():
+        return False
+    try:
+        fast = _FastTokenizer(tok_file, int(st.max_seq_length))(_TOKENIZER_PROBES)
+        ref = _preprocess(st, _TOKENIZER_PROBES)
+        for key in ("input_ids", "attention_mask"):
+            if not np.array_equal(fast[key], ref[key].numpy()):
+                return False
+        tt = ref.get("token_type_ids")
+        return tt is None or bool(np.array_equal(fast["token_type_ids"], tt.numpy()))
+    except Exception:  # any mismatch in shape or a tokenizer quirk: fall back to sentence-transformers
+        return False
 
 
 @dataclass(frozen=True)
@@ -324,9 +541,23 @@ BACKENDS: dict[str, BackendSpec] = {
     "twoknow.embed_backend.onnx_int8.v1": BackendSpec(
         "twoknow.embed_backend.onnx_int8.v1",
         lambda model_dir, digest, cache_dir, num_threads: OnnxBackend(
-            model_dir, digest, cache_dir, num_threads=num_threads
+            model_dir, digest, cache_dir, variant="twoknow.embed_backend.onnx_int8.v1", num_threads=num_threads
         ),
-        "ONNX Runtime, int8 per-channel dynamic quantisation (needs the [onnx] extra).",
+        "ONNX Runtime, int8 per channel, all default ops (session 1; weaker on very short answers).",
+    ),
+    "twoknow.embed_backend.onnx_int8.v2": BackendSpec(
+        "twoknow.embed_backend.onnx_int8.v2",
+        lambda model_dir, digest, cache_dir, num_threads: OnnxBackend(
+            model_dir, digest, cache_dir, variant="twoknow.embed_backend.onnx_int8.v2", num_threads=num_threads
+        ),
+        "ONNX Runtime, int8 per-channel MatMul weights, feed-forward output projections kept fp32.",
+    ),
+    "twoknow.embed_backend.onnx_fp32.v1": BackendSpec(
+        "twoknow.embed_backend.onnx_fp32.v1",
+        lambda model_dir, digest, cache_dir, num_threads: OnnxBackend(
+            model_dir, digest, cache_dir, variant="twoknow.embed_backend.onnx_fp32.v1", num_threads=num_threads
+        ),
+        "ONNX Runtime, float32 (same vectors as torch to ~1e-6, no torch import once exported).",
     ),
 }
 
@@ -336,6 +567,8 @@ BACKEND_ALIASES: dict[str, str] = {
     "torch-fp32": "twoknow.embed_backend.torch_fp32.v1",
     "torch-bf16": "twoknow.embed_backend.torch_bf16.v1",
     "bf16": "twoknow.embed_backend.torch_bf16.v1",
-    "onnx": "twoknow.embed_backend.onnx_int8.v1",
-    "onnx-int8": "twoknow.embed_backend.onnx_int8.v1",
+    "onnx": "twoknow.embed_backend.onnx_int8.v2",
+    "onnx-int8": "twoknow.embed_backend.onnx_int8.v2",
+    "onnx-int8-v1": "twoknow.embed_backend.onnx_int8.v1",
+    "onnx-fp32": "twoknow.embed_backend.onnx_fp32.v1",
 }

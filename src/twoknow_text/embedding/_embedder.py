@@ -26,7 +26,15 @@ __all__ = ["Embedder", "EncodeStats", "normalize_rows"]
 
 log = logging.getLogger(__name__)
 
-_SHORT = {v: k for k, v in BACKEND_ALIASES.items() if k in {"torch", "torch-bf16", "onnx"}}
+# The backend's label in model ids and cache keys. Session 1's int8 keeps
+# "onnx" so its cached vectors stay valid for it and are never read as v2's.
+_SHORT = {
+    "twoknow.embed_backend.torch_fp32.v1": "torch",
+    "twoknow.embed_backend.torch_bf16.v1": "torch-bf16",
+    "twoknow.embed_backend.onnx_int8.v1": "onnx",
+    "twoknow.embed_backend.onnx_int8.v2": "onnx-int8-v2",
+    "twoknow.embed_backend.onnx_fp32.v1": "onnx-fp32",
+}
 
 # Fixed, neutral probe sentences used to check a fast backend against fp32
 # before "auto" trusts it for a model it has not seen.
@@ -128,9 +136,11 @@ class Embedder:
         folder (for example a multilingual model). Hub names are never
         downloaded: a path that does not exist raises ``ModelError E300``.
     backend:
-        ``"torch"`` (float32, the reference), ``"torch-bf16"`` (cosine ≈ 1.000 to fp32;
-        faster only on CPUs with AMX), ``"onnx"``
-        (ONNX Runtime int8, needs ``twoknow_text[onnx]``) or ``"auto"``
+        ``"torch"`` (float32, the reference), ``"onnx"`` (ONNX Runtime int8 v2,
+        needs ``twoknow_text[onnx]``; exported once into the cache folder),
+        ``"onnx-fp32"`` (ONNX Runtime float32: torch's vectors, no torch import
+        once exported), ``"onnx-int8-v1"`` (session 1's int8), ``"torch-bf16"``
+        (cosine ≈ 1.000 to fp32; faster only on CPUs with AMX) or ``"auto"``
         (the fastest backend this machine has that agrees with float32 on
         probe sentences; see ``docs/embedding.md``).
     batch_size:
