@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	# CPU torch first, alone: an unpinned torch would pull GBs of CUDA.
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -c requirements/constraints.txt -e ".[test,onnx]"
+	# compile umap-learn's and the layout's numba code into ~/.cache/twoknow_text/numba once (~20 s), not in every first run
+	$(BIN)/python -m twoknow_text.themes._layout
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -9,11 +9,13 @@ CSV like a survey export. For each size:
 - `full`: read → de-identify → embed → themes → outputs (the real command);
 - `full, onnx`: the same with the ONNX int8 embedding backend (opt-in);
 - `already-deidentified`: without the de-identification step (isolates themes);
-- at the first size only, `full, umap-learn`: the same run with umap-learn as
+- at the first size only, `full, empty numba cache` (see below) and `full, umap-learn`: the same run with umap-learn as
   the reducer instead of `themes/_layout.py` (the alternative, same run).
 
-The numba cache (`NUMBA_CACHE_DIR`) starts empty, so the first run pays any
-compiling a user's first run pays; later runs reuse it, as a user's do.
+Runs use the CLI's numba cache (`~/.cache/twoknow_text/numba`), which
+`make install` fills once (`python -m twoknow_text.themes._layout`); the
+`full, empty numba cache` row (first size only) starts from an empty cache:
+what the very first run after a bare `pip install` pays.
 
 Targets (2-core machine): 4,549 answers <= 45 s cold incl. model load and <= 2 GB;
 100,000 <= 10 min and <= 6 GB.
@@ -87,14 +89,21 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="4549,20000,100000")
     ap.add_argument("--skip-full-above", type=int, default=10**9, help="skip the de-identifying run above this size")
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--modes", default="full,already-deidentified,onnx,umap-learn")
+    ap.add_argument("--modes", default="first-run,full,already-deidentified,onnx,umap-learn")
+    ap.add_argument("--append", action="store_true", help="keep rows of other sizes/modes already in the results file")
     args = ap.parse_args(argv)
     modes = args.modes.split(",")
     sizes = [int(s) for s in args.sizes.split(",")]
     work = Path(tempfile.mkdtemp(prefix="themes_scale_", dir=ROOT / "benchmarks" / "results" / "tmp" if (ROOT / "benchmarks" / "results").is_dir() else None))
-    numba_dir = work / "numba"
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(numba_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    # the CLI's own numba cache (~/.cache/twoknow_text/numba), which `make install` fills once
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
     rows = []
+    kept: list[dict] = []
+    if args.append and OUT.is_file():
+        kept = json.loads(OUT.read_text()).get("rows", [])
+    global _KEPT
+    _KEPT = kept
     try:
         for n in sizes:
             inp = work / f"survey_{n}.csv"
@@ -104,19 +113,23 @@ def main(argv=None) -> int:
             for mode in modes:
                 if mode != "already-deidentified" and n > args.skip_full_above:
                     continue
-                if mode == "umap-learn" and n != sizes[0]:
+                if mode in ("umap-learn", "first-run") and n != sizes[0]:
                     continue
                 out = work / f"out_{n}_{mode}"
                 cmd = base + ["--out", str(out)]
+                run_env = env
+                if mode == "first-run":  # an empty numba cache: what the very first run after `pip install` pays
+                    run_env = {**env, "NUMBA_CACHE_DIR": str(work / "numba_empty")}
                 if mode == "already-deidentified":
                     cmd.append("--already-deidentified")
                 elif mode in ("onnx", "umap-learn"):
                     cfg = work / f"{mode}.yaml"
                     cfg.write_text("backend: onnx\n" if mode == "onnx" else "reducer: umap-learn\n", encoding="utf-8")
                     cmd += ["--config", str(cfg)]
-                r = timed(cmd, env)
+                r = timed(cmd, run_env)
                 man = json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").is_file() else {}
-                label = {"full": "full", "onnx": "full, onnx", "umap-learn": "full, umap-learn"}.get(mode, mode)
+                label = {"full": "full", "onnx": "full, onnx", "umap-learn": "full, umap-learn",
+                         "first-run": "full, empty numba cache"}.get(mode, mode)
                 row = {"answers": got, "mode": label, **r, "n_themes": man.get("n_themes"),
                        "outlier_share": man.get("outlier_share"), "timings_s": man.get("timings_s")}
                 emb = (man.get("timings_s") or {}).get("embed")
@@ -134,7 +147,12 @@ def main(argv=None) -> int:
     return 0
 
 
+_KEPT: list[dict] = []
+
+
 def _write(rows: list[dict]) -> None:
+    done = {(r["answers"], r["mode"]) for r in rows}
+    rows = [r for r in _KEPT if (r.get("answers"), r.get("mode")) not in done] + rows
     targets = {"4549": {"wall_s": 45, "peak_rss_mb": 2048}, "100000": {"wall_s": 600, "peak_rss_mb": 6144}}
     result = {"rows": rows, "targets": targets, "cpu_count": os.cpu_count(), "load_avg_at_end": os.getloadavg()}
     OUT.parent.mkdir(parents=True, exist_ok=True)

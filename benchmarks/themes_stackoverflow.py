@@ -1,7 +1,8 @@
 """Theme quality on StackOverflow20k titles (and the bundled survey sample), one run.
 
 Compares, on the SAME embeddings (packaged all-MiniLM-L6-v2):
-  (a) twoknow_text ThemeModel defaults (number of themes NOT given)
+  (a) twoknow_text ThemeModel defaults (number of themes NOT given), seed 42 and 3 more seeds;
+  (a') the same with umap-learn as the reducer (quality and time of themes/_layout.py vs umap-learn)
   (b) BERTopic defaults (UMAP 15/5/cosine + HDBSCAN mcs=10, seeded; embeddings passed so it stays offline)
   (c) KMeans(k = true number of labels)
 Labels are used only for scoring: NMI, ARI and outlier share (outliers count as
@@ -50,12 +51,23 @@ def score(y, labels, seconds, name):
     }
 
 
-def run_all(texts, y, emb, embedder, k_true, seed=42):
+def run_all(texts, y, emb, embedder, k_true, seed=42, extra_seeds=(1, 2, 3)):
     rows = []
     t = time.perf_counter()
     tm = ThemeModel(embedder=embedder, random_state=seed).fit(texts, embeddings=emb)
     rows.append(score(y, tm.labels_, time.perf_counter() - t, "(a) twoknow ThemeModel defaults"))
     rows[-1]["outliers_before_reduction"] = round(tm.n_outliers_raw_ / len(texts), 4)
+    # one seed can be lucky: the same defaults over more seeds
+    per_seed = {seed: rows[-1]["nmi"]}
+    for s in extra_seeds:
+        labels = ThemeModel(embedder=embedder, random_state=s).fit(texts, embeddings=emb).labels_
+        per_seed[s] = round(float(normalized_mutual_info_score(y, labels)), 4)
+    rows[-1]["nmi_per_seed"] = per_seed
+    rows[-1]["nmi_mean_over_seeds"] = round(float(np.mean(list(per_seed.values()))), 4)
+    rows[-1]["nmi_min_over_seeds"] = round(float(min(per_seed.values())), 4)
+    t = time.perf_counter()
+    tm = ThemeModel(embedder=embedder, random_state=seed, reducer="umap-learn").fit(texts, embeddings=emb)
+    rows.append(score(y, tm.labels_, time.perf_counter() - t, "(a') same, umap-learn as reducer"))
 
     from bertopic import BERTopic
     from umap import UMAP
@@ -105,9 +117,11 @@ def main(argv=None) -> int:
               "embedding_model": embedder.model_id, "seed": args.seed}
     result["rows"] = run_all(texts, y, emb, embedder, int(len(set(y))), args.seed)
     table(result["rows"], f"StackOverflow20k titles (n={len(texts)})")
-    a, b, c = result["rows"]
-    result["ratios"] = {"nmi_a_over_b": round(a["nmi"] / b["nmi"], 3), "nmi_a_over_c": round(a["nmi"] / c["nmi"], 3)}
-    result["target_met"] = bool(a["nmi"] >= 0.75 and a["outlier_share"] <= 0.10)
+    a, a2, b, c = result["rows"]
+    print(f"(a) NMI per seed: {a['nmi_per_seed']} (mean {a['nmi_mean_over_seeds']}, min {a['nmi_min_over_seeds']})")
+    result["ratios"] = {"nmi_a_over_b": round(a["nmi"] / b["nmi"], 3), "nmi_a_over_c": round(a["nmi"] / c["nmi"], 3),
+                        "seconds_umap_learn_over_fast": round(a2["seconds"] / max(a["seconds"], 1e-9), 2)}
+    result["target_met"] = bool(a["nmi_min_over_seeds"] >= 0.75 and a["outlier_share"] <= 0.10)
 
     if not args.skip_sample:
         try:
@@ -123,13 +137,14 @@ def main(argv=None) -> int:
             sy = np.array([first[corpus[i].response_id] for i in keep])
             semb = embedder.encode(stexts)
             srows = run_all(stexts, sy, semb, embedder, int(len(set(sy))), args.seed)
+            print(f"(a) NMI per seed: {srows[0]['nmi_per_seed']}")
             table(srows, f"Bundled survey sample (n={len(stexts)}, first true code per answer)")
             result["survey_sample"] = {"n": len(stexts), "k_true": int(len(set(sy))), "rows": srows}
     result["versions"] = package_versions()
     result["platform"] = platform.platform()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"\ntarget (a) NMI >= 0.75 with <= 10% outliers: {'MET' if result['target_met'] else 'NOT MET'}; wrote {OUT}")
+    print(f"\ntarget (a) NMI >= 0.75 (every seed) with <= 10% outliers: {'MET' if result['target_met'] else 'NOT MET'}; wrote {OUT}")
     return 0
 
 

@@ -26,17 +26,10 @@ __all__ = ["themes"]
 
 
 def _numba_cache() -> None:
-    """Cache numba's compiled UMAP/HDBSCAN code on disk: saves ~20 s per fresh process after the first run."""
-    import os
+    """Cache numba's compiled code on disk (``themes._layout.use_numba_cache``)."""
+    from ..themes._layout import use_numba_cache
 
-    if "NUMBA_CACHE_DIR" not in os.environ:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        path = os.path.join(base, "twoknow_text", "numba")
-        try:
-            os.makedirs(path, exist_ok=True)
-            os.environ["NUMBA_CACHE_DIR"] = path
-        except OSError:
-            pass
+    use_numba_cache()
 
 
 @app.command()

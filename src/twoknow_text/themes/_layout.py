@@ -33,7 +33,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["knn_cosine", "fuzzy_graph", "intersect_categorical", "find_ab", "layout", "umap_reduce"]
+__all__ = ["knn_cosine", "fuzzy_graph", "intersect_categorical", "find_ab", "layout", "umap_reduce", "use_numba_cache", "warm_up"]
 
 _SMOOTH_K_TOLERANCE = 1e-5
 _MIN_K_DIST_SCALE = 1e-3
@@ -191,23 +191,28 @@ def _sgd_kernel():
         eps_neg = eps / nneg
         next_neg = eps_neg.copy()
         state = np.uint64(seed * 2654435761 + 1442695040888963407)
+        two_ab = np.float32(2.0 * a * b)
+        two_gb = np.float32(2.0 * gamma * b)
+        a32 = np.float32(a)
+        b32 = np.float32(b)
         for epoch in range(n_epochs):
-            alpha = 1.0 - epoch / n_epochs
+            alpha = np.float32(1.0 - epoch / n_epochs)
             for i in range(n_edges):
                 if next_sample[i] > epoch:
                     continue
                 j = head[i]
                 k = tail[i]
-                d2 = 0.0
+                d2 = np.float32(0.0)
                 for d in range(dim):
                     diff = emb[j, d] - emb[k, d]
                     d2 += diff * diff
-                coef = 0.0
+                coef = np.float32(0.0)
                 if d2 > 0.0:
-                    coef = (-2.0 * a * b * d2 ** (b - 1.0)) / (a * d2**b + 1.0)
+                    pb = np.exp(b32 * np.log(d2))  # d2 ** b, once
+                    coef = -two_ab * (pb / d2) / (a32 * pb + np.float32(1.0))
                 for d in range(dim):
                     g = coef * (emb[j, d] - emb[k, d])
-                    g = min(4.0, max(-4.0, g))
+                    g = min(np.float32(4.0), max(np.float32(-4.0), g))
                     emb[j, d] += g * alpha
                     emb[k, d] -= g * alpha
                 next_sample[i] += eps[i]
@@ -219,16 +224,17 @@ def _sgd_kernel():
                     k = int(state % np.uint64(n_vertices))
                     if k == j:
                         continue
-                    d2 = 0.0
+                    d2 = np.float32(0.0)
                     for d in range(dim):
                         diff = emb[j, d] - emb[k, d]
                         d2 += diff * diff
                     if d2 <= 0.0:
                         continue
-                    coef = (2.0 * gamma * b) / ((0.001 + d2) * (a * d2**b + 1.0))
+                    pb = np.exp(b32 * np.log(d2))
+                    coef = two_gb / ((np.float32(0.001) + d2) * (a32 * pb + np.float32(1.0)))
                     for d in range(dim):
                         g = coef * (emb[j, d] - emb[k, d])
-                        g = min(4.0, max(-4.0, g))
+                        g = min(np.float32(4.0), max(np.float32(-4.0), g))
                         emb[j, d] += g * alpha
                 next_neg[i] += n_neg * eps_neg[i]
         return emb
@@ -245,12 +251,48 @@ def _pca_init(x: np.ndarray, dim: int, random_state: int) -> np.ndarray:
     return (10.0 * p / np.maximum(p.max(axis=0), 1e-12)).astype(np.float32)
 
 
+def default_epochs(n: int) -> int:
+    """200 SGD epochs, 100 above 50,000 answers.
+
+    StackOverflow20k, 4 seeds: NMI 0.758 mean (0.751-0.772) at 200 epochs,
+    0.756 (0.749-0.760) at 100; at 100,000 answers 100 epochs save ~50 s.
+    """
+    return 200 if n <= 50000 else 100
+
+
+def use_numba_cache() -> str | None:
+    """Point numba's on-disk cache at ``~/.cache/twoknow_text/numba`` unless ``NUMBA_CACHE_DIR`` is set.
+
+    Must run before numba is imported. Importing umap-learn (BERTopic does)
+    compiles ~20 s of numba code on an empty cache and ~1 s on a warm one.
+    """
+    import os
+
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        path = os.path.join(base, "twoknow_text", "numba")
+        try:
+            os.makedirs(path, exist_ok=True)
+            os.environ["NUMBA_CACHE_DIR"] = path
+        except OSError:
+            return None
+    return os.environ["NUMBA_CACHE_DIR"]
+
+
+def warm_up() -> None:
+    """Fill the numba cache once (``make install`` runs this): umap-learn's import and the layout kernel."""
+    import umap  # noqa: F401  (compiles and caches its eagerly-typed functions)
+
+    x = np.random.default_rng(0).standard_normal((60, 8)).astype(np.float32)
+    umap_reduce(x, n_neighbors=5, n_components=2, n_epochs=2)
+
+
 def layout(graph: sp.spmatrix, init: np.ndarray, *, min_dist: float = 0.0, n_epochs: int | None = None,
            negative_sample_rate: int = 5, random_state: int = 0) -> np.ndarray:
     """Optimise ``init`` (n, d) against ``graph`` with UMAP's cross-entropy SGD; returns the layout."""
     n = graph.shape[0]
     if n_epochs is None:
-        n_epochs = 500 if n <= 10000 else 200
+        n_epochs = default_epochs(n)
     g = graph.tocoo()
     g.sum_duplicates()
     keep = g.data >= g.data.max() / float(n_epochs)
@@ -259,7 +301,7 @@ def layout(graph: sp.spmatrix, init: np.ndarray, *, min_dist: float = 0.0, n_epo
     n_samples = n_epochs * (w / w.max())
     eps[n_samples > 0] = n_epochs / n_samples[n_samples > 0]
     a, b = find_ab(1.0, min_dist)
-    emb = np.ascontiguousarray(init, dtype=np.float64).copy()
+    emb = np.ascontiguousarray(init, dtype=np.float32).copy()
     kernel = _sgd_kernel()
     out = kernel(emb, head, tail, eps, a, b, 1.0, float(negative_sample_rate), int(n_epochs), int(random_state) + 1)
     return out.astype(np.float32)
@@ -276,3 +318,8 @@ def umap_reduce(x: np.ndarray, *, n_neighbors: int = 15, n_components: int = 5, 
         graph = intersect_categorical(graph, np.asarray(y))
     init = _pca_init(x, n_components, random_state)
     return layout(graph, init, min_dist=min_dist, n_epochs=n_epochs, random_state=random_state)
+
+
+if __name__ == "__main__":  # python -m twoknow_text.themes._layout: warm the numba cache
+    print(f"numba cache: {use_numba_cache()}")
+    warm_up()
