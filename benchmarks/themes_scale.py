@@ -102,8 +102,6 @@ def main(argv=None) -> int:
     kept: list[dict] = []
     if args.append and OUT.is_file():
         kept = json.loads(OUT.read_text()).get("rows", [])
-    global _KEPT
-    _KEPT = kept
     try:
         for n in sizes:
             inp = work / f"survey_{n}.csv"
@@ -139,20 +137,18 @@ def main(argv=None) -> int:
                 rows.append(row)
                 print(f"{got:>7,} answers  {label:22s} wall {r['wall_s']:7.1f} s  cpu {r['cpu_s'] or 0:7.1f} s  load {r['load_avg_before']}  peak RSS {r['peak_rss_mb'] or 0:7.0f} MB  "
                       f"themes {row['n_themes']}  outliers {row['outlier_share']}  timings {row['timings_s']}", flush=True)
-                _write(rows)  # after every run: a long benchmark that is stopped keeps what it measured
+                _write(rows, kept)  # after every run: a long benchmark that is stopped keeps what it measured
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _write(rows)
+    _write(rows, kept)
     print(f"wrote {OUT}")
     return 0
 
 
-_KEPT: list[dict] = []
-
-
-def _write(rows: list[dict]) -> None:
+def _write(rows: list[dict], kept: list[dict] = ()) -> None:
+    """Write the results; ``kept`` rows (from an earlier run, ``--append``) stay unless this run redid them."""
     done = {(r["answers"], r["mode"]) for r in rows}
-    rows = [r for r in _KEPT if (r.get("answers"), r.get("mode")) not in done] + rows
+    rows = [r for r in kept if (r.get("answers"), r.get("mode")) not in done] + rows
     targets = {"4549": {"wall_s": 45, "peak_rss_mb": 2048}, "100000": {"wall_s": 600, "peak_rss_mb": 6144}}
     result = {"rows": rows, "targets": targets, "cpu_count": os.cpu_count(), "load_avg_at_end": os.getloadavg()}
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -25,13 +25,6 @@ from ._common import (
 __all__ = ["themes"]
 
 
-def _numba_cache() -> None:
-    """Cache numba's compiled code on disk (``themes._layout.use_numba_cache``)."""
-    from ..themes._layout import use_numba_cache
-
-    use_numba_cache()
-
-
 @app.command()
 def themes(
     input: InputArg,
@@ -55,7 +48,9 @@ def themes(
     save_model: Annotated[bool, typer.Option("--save-model", help="Also save the fitted model (no pickle) to OUT/model.")] = False,
 ) -> None:
     """Find themes in free-text answers and write a self-contained HTML report."""
-    _numba_cache()
+    from ..themes._layout import use_numba_cache
+
+    use_numba_cache()
     import time
 
     from rich.console import Console

@@ -350,20 +350,13 @@ class Deidentifier:
 
         # Identical answers ("Nothing.", "I don't know") are analysed once: detection
         # depends only on (text, language), so the copies get equal span lists.
-        first: dict[Any, int] = {}
-        for i, key in enumerate(zip(texts, langs)):
-            first.setdefault(key if self._dedupe else (key, i), i)
-        out: list[list[DetectedSpan]] = [[] for _ in texts]
-        for lang in dict.fromkeys(langs):
-            idx = [i for i in first.values() if langs[i] == lang]
-            for i, artifacts in zip(idx, self._artifacts([texts[i] for i in idx], lang), strict=True):
-                out[i] = self._analyze_one(texts[i], lang, artifacts)
-        if self._dedupe:
-            for i, key in enumerate(zip(texts, langs)):
-                j = first[key]
-                if j != i:
-                    out[i] = list(out[j])
-        return out
+        uniq, slot = _distinct(list(zip(texts, langs)), self._dedupe)
+        found: list[list[DetectedSpan]] = [[] for _ in uniq]
+        for lang in dict.fromkeys(lg for _, lg in uniq):
+            idx = [j for j, (_, lg) in enumerate(uniq) if lg == lang]
+            for j, artifacts in zip(idx, self._artifacts([uniq[j][0] for j in idx], lang), strict=True):
+                found[j] = self._analyze_one(uniq[j][0], lang, artifacts)
+        return [list(found[j]) for j in slot]
 
     def _artifacts(self, texts: list[str], lang: str):
         """NlpArtifacts per text: NER-only spaCy pipe, or a blank tokenizer."""
@@ -451,10 +444,7 @@ class Deidentifier:
         langs = self.corpus_languages(corpus, language)
         # Analyse each distinct (text, language) pair once, then fan the spans back
         # out: surveys repeat short answers ("Nothing", "I don't know") many times.
-        first: dict[Any, int] = {}
-        slot = [first.setdefault(key if self._dedupe else (key, i), len(first))
-                for i, key in enumerate(zip(texts, langs))]
-        uniq = [k if self._dedupe else k[0] for k in first]
+        uniq, slot = _distinct(list(zip(texts, langs)), self._dedupe)
         copies = Counter(slot)
         found: list[list[DetectedSpan]] = []
         step = max(cfg.batch_size * 4, 1)
@@ -521,6 +511,16 @@ def _make_artifacts(doc, ents, lang: str, nlp_engine):
     art.keywords = keywords
     art.nlp_engine = nlp_engine
     return art
+
+
+def _distinct(keys: list[Any], dedupe: bool = True) -> tuple[list[Any], list[int]]:
+    """The distinct keys in first-seen order, and each key's position among them.
+
+    ``dedupe=False`` keeps every key apart (to measure what de-duplication saves).
+    """
+    first: dict[Any, int] = {}
+    slot = [first.setdefault(k if dedupe else (k, i), len(first)) for i, k in enumerate(keys)]
+    return (list(first) if dedupe else [k for k, _ in first]), slot
 
 
 class _LazyArtifacts:

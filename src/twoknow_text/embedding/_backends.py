@@ -395,6 +395,7 @@ class OnnxBackend:
 
     def _ensure_exported(self) -> tuple[Path, dict[str, Any]]:
         from .._io import atomic_path, write_json
+        from ..manifest import package_versions
 
         target = self.folder / self.variant.filename
         meta_file = self.folder / "export.json"
@@ -414,7 +415,7 @@ class OnnxBackend:
                     "max_seq_length": int(st.max_seq_length),
                     "fast_tokenizer_ok": _fast_tokenizer_matches(st, self.model_dir),
                     "export_seconds": {"model-fp32.onnx": round(time.perf_counter() - t0, 2)},
-                    "versions": _versions(),
+                    "versions": package_versions(("torch", "onnx", "onnxruntime", "sentence-transformers", "transformers")),
                 }
                 write_json(meta, meta_file)
             if self.variant.quantise and not target.is_file():
@@ -452,18 +453,6 @@ def _read_json(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _versions() -> dict[str, str]:
-    import importlib.metadata
-
-    out = {}
-    for dist in ("torch", "onnx", "onnxruntime", "sentence-transformers", "transformers"):
-        try:
-            out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            out[dist] = "none"
-    return out
 
 
 def _export_fp32(st: Any, path: Path) -> None:
@@ -527,6 +516,17 @@ class BackendSpec:
     description: str
 
 
+def _onnx_spec(variant: str, description: str) -> BackendSpec:
+    """The registry entry of one :data:`ONNX_VARIANTS` variant."""
+    return BackendSpec(
+        variant,
+        lambda model_dir, digest, cache_dir, num_threads: OnnxBackend(
+            model_dir, digest, cache_dir, variant=variant, num_threads=num_threads
+        ),
+        description,
+    )
+
+
 BACKENDS: dict[str, BackendSpec] = {
     "twoknow.embed_backend.torch_fp32.v1": BackendSpec(
         "twoknow.embed_backend.torch_fp32.v1",
@@ -538,25 +538,16 @@ BACKENDS: dict[str, BackendSpec] = {
         lambda model_dir, digest, cache_dir, num_threads: TorchBackend(model_dir, bf16=True, num_threads=num_threads),
         "sentence-transformers on torch, bfloat16 weights (needs a CPU with native bf16).",
     ),
-    "twoknow.embed_backend.onnx_int8.v1": BackendSpec(
+    "twoknow.embed_backend.onnx_int8.v1": _onnx_spec(
         "twoknow.embed_backend.onnx_int8.v1",
-        lambda model_dir, digest, cache_dir, num_threads: OnnxBackend(
-            model_dir, digest, cache_dir, variant="twoknow.embed_backend.onnx_int8.v1", num_threads=num_threads
-        ),
         "ONNX Runtime, int8 per channel, all default ops (session 1; weaker on very short answers).",
     ),
-    "twoknow.embed_backend.onnx_int8.v2": BackendSpec(
+    "twoknow.embed_backend.onnx_int8.v2": _onnx_spec(
         "twoknow.embed_backend.onnx_int8.v2",
-        lambda model_dir, digest, cache_dir, num_threads: OnnxBackend(
-            model_dir, digest, cache_dir, variant="twoknow.embed_backend.onnx_int8.v2", num_threads=num_threads
-        ),
         "ONNX Runtime, int8 per-channel MatMul weights, feed-forward output projections kept fp32.",
     ),
-    "twoknow.embed_backend.onnx_fp32.v1": BackendSpec(
+    "twoknow.embed_backend.onnx_fp32.v1": _onnx_spec(
         "twoknow.embed_backend.onnx_fp32.v1",
-        lambda model_dir, digest, cache_dir, num_threads: OnnxBackend(
-            model_dir, digest, cache_dir, variant="twoknow.embed_backend.onnx_fp32.v1", num_threads=num_threads
-        ),
         "ONNX Runtime, float32 (same vectors as torch to ~1e-6, no torch import once exported).",
     ),
 }

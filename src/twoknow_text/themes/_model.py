@@ -355,7 +355,7 @@ class ThemeModel:
         """Labels 0..k-1 by size (-1 outliers), clustering features, zero-shot theme ids, raw outlier count."""
         import hdbscan
 
-        from ._layout import default_epochs, umap_reduce
+        from ._layout import umap_reduce
 
         n = len(texts)
         labels = np.full(n, -1, dtype=int)
@@ -401,9 +401,8 @@ class ThemeModel:
             nn = int(min(self.n_neighbors, n_rest - 1))
             dims = int(min(self.n_components, n_rest - 2))
             yr = None if y is None else y[rest]
-            n_epochs = self.n_epochs if self.n_epochs is not None else default_epochs(n_rest)
             if self.reducer == "fast":
-                red = umap_reduce(x, n_neighbors=nn, n_components=dims, min_dist=self.min_dist, n_epochs=n_epochs,
+                red = umap_reduce(x, n_neighbors=nn, n_components=dims, min_dist=self.min_dist, n_epochs=self.n_epochs,
                                   y=yr, random_state=seed)
             else:
                 import umap

@@ -127,11 +127,9 @@ def _seed_lists(cfg: ThemesConfig) -> list[list[str]] | None:
 
 def _stats_dict(stats: Any) -> dict[str, Any] | None:
     """The embedder's counts for the run (texts, distinct texts, cache hits, model calls), if it keeps them."""
-    if stats is None:
-        return None
     import dataclasses
 
-    return dataclasses.asdict(stats) if dataclasses.is_dataclass(stats) else dict(getattr(stats, "__dict__", {}))
+    return dataclasses.asdict(stats) if dataclasses.is_dataclass(stats) else None
 
 
 def build_model(cfg: ThemesConfig, seed: int | None, embedder: Any = None):
