@@ -260,3 +260,14 @@ def test_lemma_table_from_a_word_cover_equals_tagging_every_answer(corpus):
     cover = LemmaTokenizer.learn(texts, contexts_per_word=3)
     assert full.table and cover.table == full.table
     assert [cover(t) for t in texts] == [full(t) for t in texts]
+
+
+def test_min_samples_is_capped_at_a_small_min_cluster_size(corpus, vectors, embedder):
+    """min_samples 10 with min_cluster_size 5 behaves as min_samples 5 (not mostly noise)."""
+    texts, _ = corpus
+    a = ThemeModel(embedder=embedder, random_state=2, min_cluster_size=5, min_samples=10, use_keybert=False).fit(
+        texts[:80], embeddings=vectors[:80])
+    b = ThemeModel(embedder=embedder, random_state=2, min_cluster_size=5, min_samples=5, use_keybert=False).fit(
+        texts[:80], embeddings=vectors[:80])
+    assert a.n_outliers_raw_ == b.n_outliers_raw_
+    np.testing.assert_array_equal(a.labels_, b.labels_)

@@ -140,7 +140,7 @@ class ThemeModel:
         HDBSCAN's smallest theme; ``"auto"`` = ``min_cluster_fraction`` of
         the answers (at least 5, at most 500).
     min_samples, cluster_selection_method:
-        HDBSCAN settings (``None`` = same as ``min_cluster_size``). "leaf"
+        HDBSCAN settings (``None`` = same as ``min_cluster_size``; capped at it). "leaf"
         gives pure, fine themes whose borders ``refine_iterations`` then fixes.
     text_weight, text_components:
         Weight and size of the TF-IDF SVD block appended to the embedding
@@ -415,7 +415,10 @@ class ThemeModel:
                 except (ValueError, TypeError):  # degenerate graphs (many duplicates): random init is robust
                     reducer.set_params(init="random")
                     red = reducer.fit_transform(x, y=yr)
-            hdb = hdbscan.HDBSCAN(min_cluster_size=max(2, mcs), min_samples=self.min_samples,
+            # min_samples above min_cluster_size (a small corpus with a small min_cluster_size)
+            # makes HDBSCAN call most answers noise, and some runs all of them: cap it.
+            min_samples = None if self.min_samples is None else min(self.min_samples, max(2, mcs))
+            hdb = hdbscan.HDBSCAN(min_cluster_size=max(2, mcs), min_samples=min_samples,
                                   cluster_selection_method=self.cluster_selection_method, core_dist_n_jobs=1)
             lab = hdb.fit_predict(red).astype(int)
             raw_outliers = int((lab < 0).sum())
