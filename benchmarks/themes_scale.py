@@ -41,6 +41,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "themes_scale.json"
 TWOKNOW = Path(sys.executable).with_name("twoknow")
+#: modes that differ from the default run by one config line
+MODE_CONFIG = {"onnx": "backend: onnx\n", "torch": "backend: torch\n", "bf16": "backend: torch-bf16\n",
+               "umap-learn": "reducer: umap-learn\n", "one-process": "parallel_deid: false\n",
+               "torch-one-process": "backend: torch\nparallel_deid: false\n"}
 QCOLS = ["q1_led_to_it", "q2_made_easier", "q3_situations", "q4_stops_you"]
 
 
@@ -66,22 +70,57 @@ def make_input(n_answers: int, path: Path, seed: int = 7) -> int:
 def timed(cmd: list[str], env: dict[str, str]) -> dict:
     load_before = os.getloadavg()[0]
     t = time.perf_counter()
-    if Path("/usr/bin/time").exists():
-        p = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
-        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    timev = Path("/usr/bin/time").exists()
+    with tempfile.TemporaryFile("w+") as err:
+        p = subprocess.Popen(["/usr/bin/time", "-v", *cmd] if timev else cmd, stdout=subprocess.DEVNULL, stderr=err, env=env, text=True)
+        tree_mb = _peak_tree_rss_mb(p)  # the run's processes together (the de-identification worker included)
+        err.seek(0)
+        stderr = err.read()
+    wall = time.perf_counter() - t
+    if timev:
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
         rss_mb = int(m.group(1)) / 1024 if m else None
         # CPU seconds too: on a shared machine wall time depends on the load, CPU time much less
-        cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", p.stderr)) or None
+        cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", stderr)) or None
     else:
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         rss_mb = ru.ru_maxrss / 1024
         cpu = ru.ru_utime + ru.ru_stime
-    wall = time.perf_counter() - t
     if p.returncode != 0:
-        print(p.stderr[-3000:], file=sys.stderr)
-    return {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1) if cpu else None, "peak_rss_mb": round(rss_mb, 0) if rss_mb else None,
+        print(stderr[-3000:], file=sys.stderr)
+    peak = max(x for x in (tree_mb, rss_mb, 0) if x is not None)
+    return {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1) if cpu else None, "peak_rss_mb": round(peak, 0) or None,
+            "peak_rss_largest_process_mb": round(rss_mb, 0) if rss_mb else None,
             "load_avg_before": round(load_before, 1), "returncode": p.returncode}
+
+
+def _peak_tree_rss_mb(p: subprocess.Popen) -> float | None:
+    """Wait for ``p``; return the peak of the summed RSS of it and all its descendants (sampled every 50 ms).
+
+    ``/usr/bin/time`` reports only the largest single process, which would
+    hide the de-identification worker that runs beside the main process.
+    """
+    try:
+        import psutil
+    except ImportError:
+        p.wait()
+        return None
+    peak = 0
+    root = psutil.Process(p.pid)
+    while p.poll() is None:
+        total = 0
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            procs = []
+        for q in procs:
+            try:
+                total += q.memory_info().rss
+            except psutil.Error:
+                pass
+        peak = max(peak, total)
+        time.sleep(0.05)
+    return peak / 2**20
 
 
 def main(argv=None) -> int:
@@ -94,7 +133,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     modes = args.modes.split(",")
     sizes = [int(s) for s in args.sizes.split(",")]
-    work = Path(tempfile.mkdtemp(prefix="themes_scale_", dir=ROOT / "benchmarks" / "results" / "tmp" if (ROOT / "benchmarks" / "results").is_dir() else None))
+    scratch = ROOT / "benchmarks" / "results" / "tmp"  # git-ignored; on the same disk as the results
+    scratch.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="themes_scale_", dir=scratch))
     # the CLI's own numba cache (~/.cache/twoknow_text/numba), which `make install` fills once
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
@@ -120,13 +161,15 @@ def main(argv=None) -> int:
                     run_env = {**env, "NUMBA_CACHE_DIR": str(work / "numba_empty")}
                 if mode == "already-deidentified":
                     cmd.append("--already-deidentified")
-                elif mode in ("onnx", "umap-learn"):
+                elif mode in MODE_CONFIG:
                     cfg = work / f"{mode}.yaml"
-                    cfg.write_text("backend: onnx\n" if mode == "onnx" else "reducer: umap-learn\n", encoding="utf-8")
+                    cfg.write_text(MODE_CONFIG[mode], encoding="utf-8")
                     cmd += ["--config", str(cfg)]
                 r = timed(cmd, run_env)
                 man = json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").is_file() else {}
-                label = {"full": "full", "onnx": "full, onnx", "umap-learn": "full, umap-learn",
+                label = {"full": "full", "onnx": "full, onnx", "torch": "full, torch fp32", "bf16": "full, torch-bf16",
+                         "one-process": "full, one process", "torch-one-process": "full, torch fp32, one process (session 2's default)",
+                         "umap-learn": "full, umap-learn",
                          "first-run": "full, empty numba cache"}.get(mode, mode)
                 row = {"answers": got, "mode": label, **r, "n_themes": man.get("n_themes"),
                        "outlier_share": man.get("outlier_share"), "timings_s": man.get("timings_s")}

@@ -24,8 +24,10 @@ from twoknow_text.embedding import (
     BACKEND_ALIASES,
     Embedder,
     EmbeddingCache,
+    bf16_is_fast,
     bf16_supported,
     normalize_rows,
+    onnx_available,
     packaged_model_path,
     text_key,
 )
@@ -121,7 +123,7 @@ def test_length_sorting_keeps_input_order(embedder: Embedder) -> None:
     # Lengths deliberately out of order and batch_size smaller than the input,
     # so batches are built from a permutation.
     texts = BACKEND_SET[:8]  # includes a long answer (index 0) among short ones
-    small = Embedder(batch_size=3)
+    small = Embedder(backend="torch", batch_size=3)
     together = small.encode(texts)
     one_by_one = np.stack([embedder.encode([t])[0] for t in texts])
     np.testing.assert_allclose(together, one_by_one, atol=1e-4)
@@ -150,14 +152,14 @@ def test_num_threads_is_restored(embedder: Embedder) -> None:
     import torch
 
     before = torch.get_num_threads()
-    one = Embedder(num_threads=1)
+    one = Embedder(backend="torch", num_threads=1)
     np.testing.assert_allclose(one.encode(SENTENCES[:2]), embedder.encode(SENTENCES[:2]), atol=1e-5)
     assert torch.get_num_threads() == before
 
 
 @pytest.mark.slow
 def test_progress_bar_does_not_change_results(embedder: Embedder, capsys: pytest.CaptureFixture[str]) -> None:
-    shown = Embedder(show_progress=True, batch_size=4)
+    shown = Embedder(backend="torch", show_progress=True, batch_size=4)
     out = shown.encode(SENTENCES)
     np.testing.assert_allclose(out, embedder.encode(SENTENCES), atol=1e-4)
     assert "Embedding" in capsys.readouterr().out
@@ -168,7 +170,7 @@ def test_progress_bar_does_not_change_results(embedder: Embedder, capsys: pytest
 
 @pytest.mark.slow
 def test_second_run_calls_the_model_zero_times(embedder: Embedder, tmp_path: Path) -> None:
-    first = Embedder(cache_dir=tmp_path)
+    first = Embedder(backend="torch", cache_dir=tmp_path)
     a = first.encode(SENTENCES)
     assert first.n_model_calls >= 1
     assert first.last_stats.n_embedded == len(set(SENTENCES))
@@ -176,7 +178,7 @@ def test_second_run_calls_the_model_zero_times(embedder: Embedder, tmp_path: Pat
 
     # A fresh Embedder, as in a new run: everything comes from disk and the
     # model is never even loaded.
-    second = Embedder(cache_dir=tmp_path)
+    second = Embedder(backend="torch", cache_dir=tmp_path)
     b = second.encode(SENTENCES)
     assert second.n_model_calls == 0
     assert second.last_stats.n_cache_hits == len(set(SENTENCES))
@@ -190,7 +192,7 @@ def test_second_run_calls_the_model_zero_times(embedder: Embedder, tmp_path: Pat
 
 
 def test_duplicates_embedded_once_and_order_restored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    emb = Embedder(cache_dir=tmp_path, batch_size=2)
+    emb = Embedder(backend="torch", cache_dir=tmp_path, batch_size=2)
     fake = _fake(monkeypatch, emb)
     texts = ["bb", "a", "bb", "cccc", "a", "ddd"]
     out = emb.encode(texts)
@@ -201,7 +203,7 @@ def test_duplicates_embedded_once_and_order_restored(monkeypatch: pytest.MonkeyP
     np.testing.assert_array_equal(out[1], out[4])
     expected = normalize_rows(CountingBackend().encode(texts))
     np.testing.assert_allclose(out, expected, atol=1e-6)
-    again = Embedder(cache_dir=tmp_path)
+    again = Embedder(backend="torch", cache_dir=tmp_path)
     fake2 = _fake(monkeypatch, again)
     np.testing.assert_array_equal(again.encode(texts[::-1]), out[::-1])
     assert fake2.calls == 0
@@ -217,9 +219,9 @@ def test_cache_is_keyed_by_model_identity(monkeypatch: pytest.MonkeyPatch, tmp_p
     cfg = changed / "config_sentence_transformers.json"
     cfg.write_text(cfg.read_text(encoding="utf-8").replace("{", '{"note": "changed",', 1), encoding="utf-8")
 
-    packaged = Embedder(cache_dir=tmp_path / "cache")
-    twin = Embedder(model=same, cache_dir=tmp_path / "cache")
-    other = Embedder(model=changed, cache_dir=tmp_path / "cache")
+    packaged = Embedder(backend="torch", cache_dir=tmp_path / "cache")
+    twin = Embedder(backend="torch", model=same, cache_dir=tmp_path / "cache")
+    other = Embedder(backend="torch", model=changed, cache_dir=tmp_path / "cache")
     # Identity is the content, not the path: an identical copy shares it.
     assert packaged.model_digest == twin.model_digest
     assert other.model_digest != packaged.model_digest
@@ -320,7 +322,7 @@ def test_not_a_model_folder_is_coded(tmp_path: Path) -> None:
 
 def test_broken_model_folder_is_coded(tmp_path: Path) -> None:
     (tmp_path / "modules.json").write_text('[{"idx": 0, "name": "0", "path": "", "type": "no.such.Module"}]')
-    emb = Embedder(model=tmp_path)
+    emb = Embedder(backend="torch", model=tmp_path)
     with pytest.raises(ModelError) as info:
         emb.encode(["a"])
     assert info.value.code == "E303"
@@ -337,7 +339,7 @@ def test_bad_parameters_are_coded(kwargs: dict, code: str) -> None:
 
 
 def test_non_string_text_is_coded_without_echoing_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    emb = Embedder()
+    emb = Embedder(backend="torch")
     _fake(monkeypatch, emb)
     with pytest.raises(ModelError) as info:
         emb.encode(["secret answer one", None, "x"])  # type: ignore[list-item]
@@ -355,6 +357,28 @@ def test_bf16_request_without_cpu_support_is_coded(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ModelError) as info:
         Embedder(backend="torch-bf16").load()
     assert info.value.code == "E306"
+
+
+def test_default_backend_is_auto_in_the_library_and_the_themes_config() -> None:
+    from twoknow_text.themes import load_themes_config
+
+    assert Embedder().backend == "auto"
+    assert load_themes_config().backend == "auto"
+
+
+@pytest.mark.slow
+def test_default_backend_here_is_the_expected_one_and_agrees_with_fp32(embedder: Embedder) -> None:
+    # What `auto` must pick on this machine, by the documented order.
+    expected = BACKEND_ALIASES["torch"]
+    if bf16_is_fast():
+        expected = BACKEND_ALIASES["torch-bf16"]
+    elif onnx_available():
+        expected = BACKEND_ALIASES["onnx"]
+    default = Embedder()
+    assert default.backend_name == expected
+    cos = _cosines(embedder.encode(BACKEND_SET), default.encode(BACKEND_SET))
+    print(f"default backend {default.model_id}: cosine to fp32 mean {cos.mean():.4f}, min {cos.min():.4f}")
+    assert cos.mean() >= 0.99 and cos.min() >= 0.97
 
 
 def test_auto_falls_back_to_fp32_without_fast_backends(monkeypatch: pytest.MonkeyPatch) -> None:

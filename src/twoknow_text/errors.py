@@ -51,6 +51,11 @@ class TwoknowError(Exception):
         self.message = message
         super().__init__(f"[{code}] {message}")
 
+    def __reduce__(self):  # noqa: ANN204
+        # Pickle as (code, message), so an error raised in a worker process
+        # (the parallel de-identification of `twoknow themes`) arrives whole.
+        return (self.__class__, (self.code, self.message))
+
 
 class InputError(TwoknowError):
     """The input file, its format or its columns are not usable (E0xx)."""

@@ -43,7 +43,8 @@ def test_load_in_new_process_gives_same_assignments(saved):
         f"m = load_model({str(path)!r})\n"
         f"texts = json.loads({json.dumps(json.dumps(texts))})\n"
         "print(json.dumps({'labels': [int(x) for x in m.labels_], 'pred': [int(x) for x in m.predict(texts)],"
-        " 'label0': m.theme_label(m.theme_ids_[0]), 'themes': m.themes_.theme_id.tolist()}))\n"
+        " 'label0': m.theme_label(m.theme_ids_[0]), 'themes': m.themes_.theme_id.tolist(),"
+        " 'model_id': m.embedder_.model_id}))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -52,6 +53,23 @@ def test_load_in_new_process_gives_same_assignments(saved):
     assert got["pred"] == [int(x) for x in tm.predict(texts)]
     assert got["label0"] == "My label <b>"
     assert got["themes"] == tm.themes_.theme_id.tolist()
+    # fitted with fp32 (the fixture): loaded with fp32 again, not with the default 'auto'
+    assert json.loads((Path(path) / "theme_model.json").read_text())["embedder_backend"] == "torch"
+    assert got["model_id"] == tm.embedder_.model_id and got["model_id"].endswith("/torch")
+
+
+def test_saved_backend_this_machine_lacks_falls_back_to_auto(monkeypatch, caplog):
+    import twoknow_text.embedding as emb_mod
+    from twoknow_text.themes._serialize import _loading_embedder
+
+    assert _loading_embedder(None, "torch").backend == "torch"
+    assert _loading_embedder(None, "onnx-int8-v2").backend == "onnx"
+    assert _loading_embedder(None, "onnx").backend == "onnx-int8-v1"
+    assert _loading_embedder(None, None).backend == "auto"
+    monkeypatch.setattr(emb_mod, "bf16_supported", lambda: False)
+    with caplog.at_level("WARNING"):
+        assert _loading_embedder(None, "torch-bf16").backend == "auto"
+    assert "torch-bf16" in caplog.text
 
 
 def test_loaded_model_keeps_working(saved, embedder):

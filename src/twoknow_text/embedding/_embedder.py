@@ -136,13 +136,15 @@ class Embedder:
         folder (for example a multilingual model). Hub names are never
         downloaded: a path that does not exist raises ``ModelError E300``.
     backend:
-        ``"torch"`` (float32, the reference), ``"onnx"`` (ONNX Runtime int8 v2,
+        ``"auto"`` (the default: the fastest backend this machine has that
+        agrees with float32 on probe sentences: bf16 on CPUs with AMX, else
+        ONNX Runtime int8 v2 when installed, else float32; the choice is in
+        :attr:`model_id`), ``"torch"`` (float32, the reference), ``"onnx"`` (ONNX Runtime int8 v2,
         needs ``twoknow_text[onnx]``; exported once into the cache folder),
         ``"onnx-fp32"`` (ONNX Runtime float32: torch's vectors, no torch import
         once exported), ``"onnx-int8-v1"`` (session 1's int8), ``"torch-bf16"``
-        (cosine ≈ 1.000 to fp32; faster only on CPUs with AMX) or ``"auto"``
-        (the fastest backend this machine has that agrees with float32 on
-        probe sentences; see ``docs/embedding.md``).
+        (cosine ≈ 1.000 to fp32; faster only on CPUs with AMX). See
+        ``docs/embedding.md`` for what was measured.
     batch_size:
         Texts per forward pass; texts are sorted by length first so a batch
         holds similar lengths (less padding), and the output keeps input order.
@@ -167,7 +169,7 @@ class Embedder:
     def __init__(
         self,
         model: str | os.PathLike[str] | None = None,
-        backend: str = "torch",
+        backend: str = "auto",
         batch_size: int = 32,
         cache_dir: str | os.PathLike[str] | None = None,
         show_progress: bool = False,

@@ -42,7 +42,7 @@ class ThemesConfig(StrictModel):
 
     # embedding
     embedding_model: str | None = Field(None, description="Local sentence-transformers folder; None = packaged all-MiniLM-L6-v2.")
-    backend: str = "torch"
+    backend: str = "auto"
     batch_size: int = 32
     cache_dir: str | None = None
     # clustering
@@ -79,6 +79,8 @@ class ThemesConfig(StrictModel):
     time_column: str | None = Field("wave", description="Metadata key (wave or date) for themes over time; ignored when absent.")
     time_bins: int | None = None
     save_model: bool = False
+    parallel_deid: bool = Field(
+        True, description="De-identify in a second process while the embedding model and BERTopic load (2 cores: ~7 s less).")
 
 
 def default_config_path() -> Path:
@@ -162,6 +164,90 @@ def _field(corpus: Corpus, name: str | None) -> list[Any] | None:
     return None if all(v is None for v in vals) else vals
 
 
+def _warm_up(model: Any) -> float:
+    """Load what the later steps need (the embedding model, BERTopic, HDBSCAN, the layout); returns seconds."""
+    t = time.perf_counter()
+    load = getattr(model.embedder, "load", None)
+    if callable(load):
+        load()
+    import bertopic  # noqa: F401  (imports torch, transformers, umap, numba-compiled code from the cache)
+    import hdbscan  # noqa: F401
+
+    from . import _layout  # noqa: F401
+
+    return time.perf_counter() - t
+
+
+def _deidentify_in_worker(corpus: Corpus, deid_config: Any, key_file: Any) -> tuple[Corpus, Any]:
+    """The worker process's job (a top-level function, so it pickles)."""
+    import sys
+
+    models = getattr(deid_config, "spacy_models", None) or {}
+    if "torch" not in sys.modules and not any("trf" in str(m) for m in models.values()):
+        # spaCy's thinc imports torch when it can (2-3 s here); small pipelines never use it
+        sys.modules["torch"] = None  # type: ignore[assignment]
+    from ..deid import deidentify
+
+    return deidentify(corpus, deid_config, key_file=key_file)
+
+
+def _deidentify_while_loading(
+    corpus: Corpus, deid_config: Any, key_file: Any, model: Any, *, parallel: bool
+) -> tuple[Corpus, Any, float]:
+    """De-identify ``corpus`` and warm up ``model``'s dependencies; returns (corpus, report, warm-up seconds).
+
+    With ``parallel`` the answers are de-identified in a fresh (spawned)
+    worker process while this one loads the embedding model and BERTopic:
+    both are single-core work of similar length, so on two cores the run
+    is shorter by the smaller of the two. The raw answers go to the worker
+    through a local pipe and come back de-identified; nothing else sees
+    them. A coded error in the worker is raised here unchanged; a worker
+    that dies (killed, out of memory) is ``ThemeError E409``; a machine
+    where no process can be started falls back to one process.
+    """
+    from ..deid import deidentify
+
+    if not parallel or (os.cpu_count() or 1) < 2:
+        out, report = deidentify(corpus, deid_config, key_file=key_file)
+        return out, report, _warm_up(model)
+    import concurrent.futures as cf
+    import logging
+    import multiprocessing as mp
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ..deid import load_deid_config
+    from ..deid.pseudonyms import load_key
+
+    # Fail now, not after the models have loaded: the config and the key file are checked here.
+    deid_config = load_deid_config(deid_config)
+    if key_file is not None:
+        load_key(key_file)
+    try:
+        pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+        future = pool.submit(_deidentify_in_worker, corpus, deid_config, key_file)
+    except (OSError, RuntimeError) as exc:  # no processes here (a sandbox): one process instead
+        logging.getLogger(__name__).info("parallel de-identification unavailable (%s): one process", type(exc).__name__)
+        out, report = deidentify(corpus, deid_config, key_file=key_file)
+        return out, report, _warm_up(model)
+    try:
+        warm = _warm_up(model)
+        try:
+            out, report = future.result()
+        except BrokenProcessPool:
+            raise ThemeError(
+                "E409", "The de-identification worker process stopped unexpectedly (killed or out of memory); "
+                "nothing was written. Set 'parallel_deid: false' in the themes config to de-identify in one process."
+            ) from None
+    except BaseException:
+        # an error here or Ctrl-C: do not wait for the worker to finish de-identifying
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return out, report, warm
+
+
 def run_themes(
     input: str | os.PathLike[str] | Corpus,
     out_dir: str | os.PathLike[str],
@@ -210,16 +296,14 @@ def run_themes(
         raise ThemeError("E400", f"Too few answers to find themes: {len(corpus)} (need at least {cfg.min_answers}).")
 
     deid_report = None
+    model = build_model(cfg, seed, embedder)
     t = time.perf_counter()
     if not (corpus.deidentified or already_deidentified):
-        from ..deid import deidentify
-
         say("de-identifying")
-        corpus, deid_report = deidentify(corpus, deid_config, key_file=key_file)
+        corpus, deid_report, timings["load_models"] = _deidentify_while_loading(
+            corpus, deid_config, key_file, model, parallel=cfg.parallel_deid)
     deid_by = "twoknow_text.deid" if deid_report is not None else ("input corpus" if corpus.deidentified else "user (--already-deidentified)")
     timings["deidentify"] = time.perf_counter() - t
-
-    model = build_model(cfg, seed, embedder)
     texts = corpus.texts
     t = time.perf_counter()
     say("embedding")

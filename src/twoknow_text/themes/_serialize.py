@@ -45,6 +45,34 @@ def _embedder_ref(embedder: Any) -> str | None:
     return str(d) if d is not None else None
 
 
+def _backend_ref(embedder: Any) -> str | None:
+    """The short name of the backend the model was fitted with (``"torch-bf16"``), if it is our Embedder."""
+    model_id = getattr(embedder, "model_id", None)
+    return model_id.rsplit("/", 1)[-1] if isinstance(model_id, str) and "/" in model_id else None
+
+
+def _loading_embedder(ref: Any, backend: str | None):
+    """An Embedder for a loaded model: the saved backend when this machine has it, else ``auto`` (logged).
+
+    A model fitted with ``auto`` on a CPU with AMX used bf16; loaded on the same
+    kind of machine it gets bf16 again, so ``predict`` gives the same answers.
+    """
+    import logging
+
+    from ..embedding import BACKEND_ALIASES, Embedder, bf16_supported, onnx_available
+
+    name = {"onnx-int8-v2": "onnx", "onnx": "onnx-int8-v1"}.get(backend or "", backend)
+    usable = name in BACKEND_ALIASES and (
+        (name != "torch-bf16" or bf16_supported()) and (not name.startswith("onnx") or onnx_available())
+    )
+    if not usable:
+        if backend is not None:
+            logging.getLogger(__name__).warning(
+                "The model was fitted with the %r embedding backend, which this machine lacks: using 'auto'.", backend)
+        name = "auto"
+    return Embedder(ref, backend=name)
+
+
 def save_model(model, path: str | os.PathLike[str]) -> Path:
     """Write ``model`` (fitted) to the folder ``path`` atomically; returns the folder."""
     from safetensors.numpy import save_file
@@ -68,6 +96,7 @@ def save_model(model, path: str | os.PathLike[str]) -> Path:
             "seed": model.seed_,
             "embedder_model_id": getattr(model.embedder_, "model_id", None),
             "embedder_model_dir": emb_ref,
+            "embedder_backend": _backend_ref(model.embedder_),
             "theme_ids": model.theme_ids_,
             "bertopic_ids": {str(k): v for k, v in model._theme_to_bt.items()},
             "custom_labels": {str(k): v for k, v in model.custom_labels_.items()},
@@ -148,7 +177,10 @@ def load_model(path: str | os.PathLike[str], embedder: Any = None):
     if embedder is not None:
         params["embedder"] = embedder
     model = ThemeModel(**params)
-    model.embedder_ = _as_embedder(params["embedder"])
+    if embedder is None and (params["embedder"] is None or isinstance(params["embedder"], str)):
+        model.embedder_ = _loading_embedder(params["embedder"], meta.get("embedder_backend"))
+    else:
+        model.embedder_ = _as_embedder(params["embedder"])
     from bertopic import BERTopic
     import logging
 
