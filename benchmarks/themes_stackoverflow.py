@@ -8,7 +8,7 @@ Compares, on the SAME embeddings (packaged all-MiniLM-L6-v2):
 Labels are used only for scoring: NMI, ARI and outlier share (outliers count as
 their own cluster "-1" for NMI/ARI, as BERTopic users see them).
 
-Usage: python benchmarks/themes_stackoverflow.py [--n 20000] [--skip-sample]
+Usage: python benchmarks/themes_stackoverflow.py [--n 20000] [--skip-sample] [--backend auto|torch|torch-bf16|onnx]
 Writes benchmarks/results/themes_stackoverflow.json.
 """
 
@@ -97,12 +97,13 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--skip-sample", action="store_true")
+    ap.add_argument("--backend", default="auto", help="embedding backend (default: the library's default, auto)")
     ap.add_argument("--embeddings", help="precomputed .npy of the same model's L2-normalised embeddings of all 20k titles (skips embedding)")
     args = ap.parse_args(argv)
     if not DATA.is_file():
         print(f"benchmark data not found: {DATA}", file=sys.stderr)
         return 1
-    embedder = Embedder(cache_dir=CACHE)
+    embedder = Embedder(backend=args.backend, cache_dir=CACHE)
     df = pd.read_csv(DATA)
     if args.n < len(df):
         df = df.sample(n=args.n, random_state=0).sort_index()
