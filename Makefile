@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	$(BIN)/pip install -q -c requirements/constraints.txt -e ".[test,onnx]"
 	# compile umap-learn's and the layout's numba code into ~/.cache/twoknow_text/numba once (~20 s), not in every first run
 	$(BIN)/python -m twoknow_text.themes._layout
+	# let backend 'auto' probe this CPU once (bf16 on AMX, else ONNX int8 v2) and remember it in ~/.cache/twoknow_text
+	$(BIN)/python -c "from twoknow_text.embedding import Embedder; print('embedding backend here:', Embedder().model_id)"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -91,7 +91,13 @@ def resolve_model_dir(model: str | os.PathLike[str] | None) -> tuple[Path, str]:
             "E302",
             f"Not a sentence-transformers model folder (no modules.json): {path}",
         )
-    return path.resolve(), path.resolve().name
+    resolved = path.resolve()
+    try:
+        packaged = packaged_model_path().resolve()
+    except ModelError:  # the package is not installed: any folder is just a folder
+        packaged = None
+    # the packaged folder given by path (a saved ThemeModel records it so) keeps the package's label
+    return resolved, packaged_model_label() if resolved == packaged else resolved.name
 
 
 def _file_sha256(path: Path, memo_file: Path | None, disk_memo: dict[str, str]) -> str:
