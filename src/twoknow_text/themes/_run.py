@@ -11,9 +11,11 @@ Outputs in ``out_dir`` (each written atomically):
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -191,6 +193,30 @@ def _deidentify_in_worker(corpus: Corpus, deid_config: Any, key_file: Any) -> tu
     return deidentify(corpus, deid_config, key_file=key_file)
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start processes without the caller's ``__main__``.
+
+    A spawned process re-runs the parent's main script (as ``__mp_main__``)
+    to find functions defined there. The worker needs nothing from it, and a
+    researcher's script without an ``if __name__ == "__main__":`` guard would
+    run again, whole, inside the worker. Hiding the script's path and spec
+    while the process starts makes the worker import only this package.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 def _deidentify_while_loading(
     corpus: Corpus, deid_config: Any, key_file: Any, model: Any, *, parallel: bool
 ) -> tuple[Corpus, Any, float]:
@@ -227,7 +253,8 @@ def _deidentify_while_loading(
         load_key(key_file)
     try:
         pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
-        future = pool.submit(_deidentify_in_worker, corpus, deid_config, key_file)
+        with _main_module_hidden():  # the worker process starts here
+            future = pool.submit(_deidentify_in_worker, corpus, deid_config, key_file)
     except (OSError, RuntimeError) as exc:  # no processes here (a sandbox): one process instead
         logging.getLogger(__name__).info("parallel de-identification unavailable (%s): one process", type(exc).__name__)
         out, report = deidentify(corpus, deid_config, key_file=key_file)
