@@ -189,3 +189,15 @@ def test_public_names_are_pinned():
     ])
     for name in deid.__all__:
         assert getattr(deid, name) is not None
+
+
+def test_without_codes_keeps_the_type_only():
+    from twoknow_text.deid.pseudonyms import Pseudonymizer, without_codes
+
+    assert without_codes("Mail [EMAIL_ADDRESS_4QZ2LM] or ask [PERSON_K7Q2MX].") == "Mail [EMAIL_ADDRESS] or ask [PERSON]."
+    assert without_codes("[PERSON_12] and [CRYPTO_WALLET_AB12CD]") == "[PERSON] and [CRYPTO_WALLET]"
+    assert without_codes("[PERSON] stays, so does [lower_case] and plain text") == "[PERSON] stays, so does [lower_case] and plain text"
+    # whatever key made them, two pseudonyms of the same type look the same afterwards
+    a = Pseudonymizer(key=b"a" * 32).placeholder("ONION_ADDRESS", "x.onion")
+    b = Pseudonymizer(key=b"b" * 32).placeholder("ONION_ADDRESS", "x.onion")
+    assert a != b and without_codes(a) == without_codes(b) == "[ONION_ADDRESS]"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -129,3 +130,17 @@ def test_a_worker_death_writes_nothing(tmp_path, monkeypatch):
         run_themes(_corpus(), out, {"use_keybert": False}, seed=1)
     assert info.value.code == "E409"
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_themes_do_not_depend_on_the_pseudonym_key(tmp_path):
+    # Two runs without a key file: each de-identifies with its own one-run key,
+    # so the pseudonyms differ, but the model sees types only: same themes.
+    corpus = _corpus(120)
+    runs = [run_themes(corpus, tmp_path / f"run{i}", {"use_keybert": False, "backend": "torch"}, seed=4) for i in range(2)]
+    texts = [r.corpus.texts for r in runs]
+    assert texts[0] != texts[1]  # different one-run keys, different pseudonyms
+    docs = runs[0].model._docs
+    assert any("[PERSON]" in t for t in docs)
+    assert not any(re.search(r"\[PERSON_[A-Z0-9]+\]", t) for t in docs)
+    for name in ("assignments", "themes"):
+        assert runs[0].files[name].read_bytes() == runs[1].files[name].read_bytes()

@@ -45,6 +45,7 @@ __all__ = [
     "normalise_value",
     "Pseudonymizer",
     "PLACEHOLDER_RE",
+    "without_codes",
 ]
 
 KEY_BYTES = 32
@@ -53,6 +54,24 @@ _KEY_HEADER = "# twoknow_text de-identification key: keep this file private; nev
 
 #: Matches every placeholder this module writes, typed or plain.
 PLACEHOLDER_RE = re.compile(r"\[[A-Z][A-Z0-9_]*?(?:_[A-Z0-9]+)?\]")
+
+# A placeholder whose last part is a pseudonym code: "[EMAIL_ADDRESS_4QZ2LM]", "[PERSON_12]".
+_CODED_RE = re.compile(r"\[([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*?)_[A-Z0-9]+\]")
+
+
+def without_codes(text: str) -> str:
+    """``text`` with each pseudonym reduced to its type: ``[PERSON_K7Q2MX]`` → ``[PERSON]``.
+
+    What the theme stage embeds and clusters: a theme should not depend on
+    which key made the pseudonyms, nor group answers by a shared code. Plain
+    placeholders of one word stay as they are (``[PERSON]``); a plain
+    ``[EMAIL_ADDRESS]`` becomes ``[EMAIL]``, the same for every answer.
+
+    >>> without_codes("Mail [EMAIL_ADDRESS_4QZ2LM] or ask [PERSON_K7Q2MX].")
+    'Mail [EMAIL_ADDRESS] or ask [PERSON].'
+    """
+    return _CODED_RE.sub(r"[\1]", text) if "[" in text else text
+
 
 # Types whose value is an identifier string: compare only letters and digits,
 # so "+358 40 123 4567" and "+358401234567" get the same pseudonym.

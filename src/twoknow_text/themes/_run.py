@@ -298,6 +298,10 @@ def run_themes(
     the corpus is already marked de-identified or ``already_deidentified=True``
     (the user's statement, recorded in the manifest). ``input_path`` names
     the file a given corpus was read from (hashed into the manifest).
+    The model sees each pseudonym as its type only (``[PERSON_K7Q2MX]`` →
+    ``[PERSON]``, :func:`~twoknow_text.deid.pseudonyms.without_codes`), so
+    the themes do not depend on the pseudonym key: without a ``key_file``
+    (a one-run key) the same input and seed still give the same themes.
 
     >>> res = run_themes("survey.csv", "out/themes", read_options={"text_cols": ["q1"], "id_col": "id"})  # doctest: +SKIP
     >>> res.model.themes_.head()                                                                          # doctest: +SKIP
@@ -334,7 +338,11 @@ def run_themes(
             corpus, deid_config, key_file, model, parallel=cfg.parallel_deid)
     deid_by = "twoknow_text.deid" if deid_report is not None else ("input corpus" if corpus.deidentified else "user (--already-deidentified)")
     timings["deidentify"] = time.perf_counter() - t
-    texts = corpus.texts
+    from ..deid.pseudonyms import without_codes
+
+    # Pseudonyms reduced to their type ("[PERSON]"): the themes do not depend on
+    # the key, so the same input and seed give the same themes with or without --key-file.
+    texts = [without_codes(t) for t in corpus.texts]
     t = time.perf_counter()
     say("embedding")
     emb_obj = model.embedder
