@@ -144,3 +144,32 @@ def test_themes_do_not_depend_on_the_pseudonym_key(tmp_path):
     assert not any(re.search(r"\[PERSON_[A-Z0-9]+\]", t) for t in docs)
     for name in ("assignments", "themes"):
         assert runs[0].files[name].read_bytes() == runs[1].files[name].read_bytes()
+
+
+def test_an_unguarded_script_runs_once(tmp_path):
+    # A researcher's script without `if __name__ == "__main__":`: the spawned
+    # worker must not run it again (it would de-identify and more, twice).
+    import subprocess
+    import sys
+    import textwrap
+
+    marker = tmp_path / "ran.txt"
+    script = tmp_path / "my_analysis.py"
+    script.write_text(textwrap.dedent(f"""
+        from twoknow_text import Corpus, Response
+        from twoknow_text.themes._run import _deidentify_while_loading
+
+        with open({str(marker)!r}, "a") as fh:
+            fh.write("ran\\n")
+
+        class Loaded:
+            embedder = None
+
+        corpus = Corpus([Response(response_id=str(i), text=f"I felt lonely, answer {{i}}.") for i in range(5)])
+        out, report, _ = _deidentify_while_loading(corpus, None, None, Loaded(), parallel=True)
+        print(len(out), out.deidentified)
+    """), encoding="utf-8")
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["5", "True"]
+    assert marker.read_text().splitlines() == ["ran"]
