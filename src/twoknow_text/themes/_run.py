@@ -235,9 +235,12 @@ def _deidentify_while_loading(
     """
     from ..deid import deidentify
 
-    if not parallel or (os.cpu_count() or 1) < 2:
+    def one_process() -> tuple[Corpus, Any, float]:
         out, report = deidentify(corpus, deid_config, key_file=key_file)
         return out, report, _warm_up(model)
+
+    if not parallel or (os.cpu_count() or 1) < 2:
+        return one_process()
     import concurrent.futures as cf
     import logging
     import multiprocessing as mp
@@ -250,14 +253,14 @@ def _deidentify_while_loading(
     deid_config = load_deid_config(deid_config)
     if key_file is not None:
         load_key(key_file)
+    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
     try:
-        pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
         with _main_module_hidden():  # the worker process starts here
             future = pool.submit(_deidentify_in_worker, corpus, deid_config, key_file)
     except (OSError, RuntimeError) as exc:  # no processes here (a sandbox): one process instead
+        pool.shutdown(wait=False)
         logging.getLogger(__name__).info("parallel de-identification unavailable (%s): one process", type(exc).__name__)
-        out, report = deidentify(corpus, deid_config, key_file=key_file)
-        return out, report, _warm_up(model)
+        return one_process()
     try:
         warm = _warm_up(model)
         try:

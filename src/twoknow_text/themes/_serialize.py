@@ -45,14 +45,13 @@ def _embedder_ref(embedder: Any) -> str | None:
     return str(d) if d is not None else None
 
 
-def _backend_ref(embedder: Any) -> str | None:
-    """The short name of the backend the model was fitted with (``"torch-bf16"``), if it is our Embedder."""
-    model_id = getattr(embedder, "model_id", None)
+def _backend_label(model_id: Any) -> str | None:
+    """The backend label that ends an Embedder's ``model_id`` (``…/torch-bf16`` → ``"torch-bf16"``), else None."""
     return model_id.rsplit("/", 1)[-1] if isinstance(model_id, str) and "/" in model_id else None
 
 
 def _loading_embedder(ref: Any, backend: str | None):
-    """An Embedder for a loaded model: the saved backend when this machine has it, else ``auto`` (logged).
+    """An Embedder for a loaded model: the saved backend (its ``model_id`` label) when this machine has it, else ``auto`` (logged).
 
     A model fitted with ``auto`` on a CPU with AMX used bf16; loaded on the same
     kind of machine it gets bf16 again, so ``predict`` gives the same answers.
@@ -60,11 +59,12 @@ def _loading_embedder(ref: Any, backend: str | None):
     import logging
 
     from ..embedding import BACKEND_ALIASES, Embedder, bf16_supported, onnx_available
+    from ..embedding._embedder import backend_for_label
 
-    name = {"onnx-int8-v2": "onnx", "onnx": "onnx-int8-v1"}.get(backend or "", backend)
-    usable = name in BACKEND_ALIASES and (
-        (name != "torch-bf16" or bf16_supported()) and (not name.startswith("onnx") or onnx_available())
-    )
+    registered = backend_for_label(backend)
+    # the short name a user would type for it ("onnx" for int8 v2; the first alias listed)
+    name = next((alias for alias, reg in BACKEND_ALIASES.items() if reg == registered), None)
+    usable = name is not None and (name != "torch-bf16" or bf16_supported()) and ("onnx" not in name or onnx_available())
     if not usable:
         if backend is not None:
             logging.getLogger(__name__).warning(
@@ -96,7 +96,7 @@ def save_model(model, path: str | os.PathLike[str]) -> Path:
             "seed": model.seed_,
             "embedder_model_id": getattr(model.embedder_, "model_id", None),
             "embedder_model_dir": emb_ref,
-            "embedder_backend": _backend_ref(model.embedder_),
+            "embedder_backend": _backend_label(getattr(model.embedder_, "model_id", None)),
             "theme_ids": model.theme_ids_,
             "bertopic_ids": {str(k): v for k, v in model._theme_to_bt.items()},
             "custom_labels": {str(k): v for k, v in model.custom_labels_.items()},
@@ -178,7 +178,9 @@ def load_model(path: str | os.PathLike[str], embedder: Any = None):
         params["embedder"] = embedder
     model = ThemeModel(**params)
     if embedder is None and (params["embedder"] is None or isinstance(params["embedder"], str)):
-        model.embedder_ = _loading_embedder(params["embedder"], meta.get("embedder_backend"))
+        # models saved before `embedder_backend` existed: the label that ends their model id
+        saved_backend = meta.get("embedder_backend") or _backend_label(meta.get("embedder_model_id"))
+        model.embedder_ = _loading_embedder(params["embedder"], saved_backend)
     else:
         model.embedder_ = _as_embedder(params["embedder"])
     from bertopic import BERTopic
