@@ -162,3 +162,36 @@ def test_a_failed_chunk_is_checked_before_it_is_sent_again(monkeypatch: pytest.M
     assert _push._import_chunk(fake, 1, tasks) == 3
     # the server held the chunk after the lost answer: nothing was sent twice
     assert fake.import_calls == 1 and [t["data"]["response_id"] for t in fake.held] == ["r0", "r1", "r2"]
+
+
+def test_free_port_is_below_the_ephemeral_range_and_free() -> None:
+    import socket
+
+    from twoknow_text.annotation._server import _ephemeral_low
+
+    low = _ephemeral_low()
+    ports = {free_port() for _ in range(5)}
+    for port in ports:
+        assert 1024 < port < 65536
+        if low > 20_100:
+            assert port < low  # outgoing connections never draw it
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", port))  # it really is free
+
+
+def test_start_failure_reads_only_this_starts_error_line(tmp_path: Path) -> None:
+    from twoknow_text.annotation._server import _start_failure
+
+    log = tmp_path / "server.log"
+    log.write_text("old start\nError: That port is already in use.\n")
+    start = log.stat().st_size
+    with log.open("a") as fh:
+        fh.write("=> Database and media directory: /x\nTraceback (most recent call last):\n  File x\n"
+                 "django.db.utils.OperationalError: database is locked\n")
+    assert _start_failure(log, start) == "django.db.utils.OperationalError: database is locked"
+    assert _start_failure(log, 0) == "django.db.utils.OperationalError: database is locked"
+    log.write_text("=> Database\nError: That port is already in use.\n")
+    assert _start_failure(log, 0) == "That port is already in use."
+    log.write_text("nothing wrong here\n")
+    assert _start_failure(log, 0) == ""
+    assert _start_failure(tmp_path / "missing.log", 0) == ""

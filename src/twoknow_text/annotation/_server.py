@@ -93,10 +93,35 @@ def find_ls_venv(venv: str | os.PathLike[str] | None = None) -> Path:
 
 
 def free_port() -> int:
-    """A TCP port that is free on 127.0.0.1 right now."""
+    """A TCP port that is free on 127.0.0.1 right now, outside the ephemeral range.
+
+    A port the kernel hands out for ``bind(0)`` comes from the ephemeral range,
+    which outgoing connections draw from too; on a busy machine one of them
+    can take it before Label Studio binds. Ports below that range are tried
+    first (random order), ``bind(0)`` is the fallback.
+    """
+    low = _ephemeral_low()
+    rng = secrets.SystemRandom()
+    if low > 20_100:
+        for _ in range(50):
+            port = rng.randrange(20_000, low)
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            if not _port_busy(port):
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768  # Linux's default; other systems use 49152 and above
 
 
 def server_env(data_dir: str | os.PathLike[str], base: dict[str, str] | None = None) -> dict[str, str]:
@@ -201,6 +226,7 @@ class ServerHandle:
     password: str = field(repr=False)
     log_path: Path | None = None
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    _log_start: int = field(default=0, repr=False)  # where this start's lines begin in the log
 
     def is_running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -304,12 +330,45 @@ def start_server(
             (data / _TEMPLATE_STAMP).unlink()
         os.chmod(data / ".env", 0o600)
 
-    if port is None:
-        port = free_port()
-    elif _port_busy(port):
+    auto_port = port is None
+    if port is not None and _port_busy(port):
         raise LabelStudioError("E503", f"Port {port} on 127.0.0.1 is already in use; choose another --port.")
-
     log_path = data / "server.log"
+    for attempt in range(3):
+        handle = _launch(
+            venv_path, data, port if port is not None else free_port(), token, username, password, log_path
+        )
+        try:
+            _wait_until_up(handle, timeout)
+        except _PortTaken:
+            handle.stop()
+            if auto_port and attempt < 2:
+                continue  # another process took the port we picked: pick again
+            raise LabelStudioError(
+                "E503", f"Port {handle.port} on 127.0.0.1 is already in use; choose another --port."
+            ) from None
+        except BaseException:
+            handle.stop()
+            raise
+        break
+    try:
+        if not fresh:
+            # On an existing data dir `start` keeps the old admin and its old
+            # token: say so rather than hand back a token that will not work.
+            _verify_token(handle.url, token)
+    except BaseException:
+        handle.stop()
+        raise
+    return handle
+
+
+class _PortTaken(Exception):
+    """Label Studio exited because its port was taken between pick and bind."""
+
+
+def _launch(
+    venv_path: Path, data: Path, port: int, token: str, username: str, password: str, log_path: Path
+) -> ServerHandle:
     cmd = [
         str(venv_path / "bin" / "label-studio"),
         "start",
@@ -326,6 +385,7 @@ def start_server(
         token,
         "--enable-legacy-api-token",
     ]
+    log_start = log_path.stat().st_size if log_path.exists() else 0
     log_fh = open(log_path, "ab")  # noqa: SIM115  (closed below, the child keeps its copy)
     try:
         proc = subprocess.Popen(
@@ -339,9 +399,8 @@ def start_server(
         )
     finally:
         log_fh.close()
-    url = f"http://127.0.0.1:{port}"
-    handle = ServerHandle(
-        url=url,
+    return ServerHandle(
+        url=f"http://127.0.0.1:{port}",
         token=token,
         pid=proc.pid,
         port=port,
@@ -350,29 +409,55 @@ def start_server(
         password=password,
         log_path=log_path,
         _proc=proc,
+        _log_start=log_start,
     )
+
+
+def _wait_until_up(handle: ServerHandle, timeout: float) -> None:
+    proc, log_path = handle._proc, handle.log_path
+    assert proc is not None and log_path is not None
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            reason = _start_failure(log_path, handle._log_start)
+            if reason == "That port is already in use.":
+                raise _PortTaken
+            raise LabelStudioError(
+                "E503",
+                f"Label Studio exited during start (status {proc.returncode})"
+                + (f": {reason}" if reason else "")
+                + f"; see {log_path}.",
+            )
+        if _health(handle.url):
+            return
+        if time.monotonic() > deadline:
+            raise LabelStudioError(
+                "E504",
+                f"Label Studio did not answer on {handle.url}/health within {timeout:.0f} s; see {log_path}.",
+            )
+        time.sleep(0.5)
+
+
+def _start_failure(log_path: Path, start: int) -> str:
+    """The last error line this start wrote to the server log, at most 200 characters.
+
+    Label Studio's own start-up errors (``Error: ...`` from Django, or an
+    exception's last line); the log never holds survey text, which reaches
+    Label Studio only de-identified and only after a start succeeded.
+    """
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise LabelStudioError(
-                    "E503", f"Label Studio exited during start (status {proc.returncode}); see {log_path}."
-                )
-            if _health(url):
-                break
-            if time.monotonic() > deadline:
-                raise LabelStudioError(
-                    "E504", f"Label Studio did not answer on {url}/health within {timeout:.0f} s; see {log_path}."
-                )
-            time.sleep(0.5)
-        if not fresh:
-            # On an existing data dir `start` keeps the old admin and its old
-            # token: say so rather than hand back a token that will not work.
-            _verify_token(url, token)
-    except BaseException:
-        handle.stop()
-        raise
-    return handle
+        with open(log_path, "rb") as fh:
+            fh.seek(start)
+            lines = fh.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    for line in reversed(lines):
+        line = line.strip()
+        if line.startswith("Error: "):
+            return line[len("Error: ") :][:200]
+        if line and ("Error" in line.split(":", 1)[0] or "Exception" in line.split(":", 1)[0]):
+            return line[:200]
+    return ""
 
 
 def _port_busy(port: int) -> bool:
