@@ -215,3 +215,21 @@ def test_postprocess_trims_determiners_and_drops_lowercase_ner():
     raw = [DetectedSpan("PERSON", 0, 7, 0.85, "spacy_ner"), DetectedSpan("ORGANIZATION", 16, 38, 0.85, "spacy_ner")]
     got = [(s.entity_type, text[s.start : s.end]) for s in postprocess(text, raw, AllowList())]
     assert got == [("ORGANIZATION", "University of Oulu")]
+
+
+def test_plain_placeholders_of_every_offered_type_survive_without_codes(engine):
+    # A plain placeholder is the type itself: "[EMAIL_ADDRESS]" must not be read
+    # as type EMAIL with code ADDRESS. Checked against every type the real
+    # engine offers (its own recognizers, Presidio's built-ins, NER) and every
+    # type the project's recognizers emit.
+    from twoknow_text.deid.pseudonyms import Pseudonymizer, without_codes
+    from twoknow_text.deid.registry import ENTITY_TYPES
+
+    offered = set(engine._engine_for("en", _all=True)[1]) | set(engine.entities_) | set(ENTITY_TYPES)
+    assert {"EMAIL_ADDRESS", "PERSON", "CRYPTO_WALLET"} <= offered
+    plain = Pseudonymizer(mode="plain", key=KEY)
+    coded = Pseudonymizer(key=KEY)
+    for etype in sorted(offered):
+        p = plain.placeholder(etype, "x")
+        assert without_codes(p) == p, etype
+        assert without_codes(coded.placeholder(etype, "x")) == p, etype

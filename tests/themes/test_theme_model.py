@@ -271,3 +271,28 @@ def test_min_samples_is_capped_at_a_small_min_cluster_size(corpus, vectors, embe
         texts[:80], embeddings=vectors[:80])
     assert a.n_outliers_raw_ == b.n_outliers_raw_
     np.testing.assert_array_equal(a.labels_, b.labels_)
+
+
+def test_themes_do_not_depend_on_the_pseudonym_key(corpus, embedder):
+    # A notebook user fits on de-identified texts directly: two keys give
+    # different codes, the model sees only the types, so the themes are identical.
+    from twoknow_text.deid.pseudonyms import Pseudonymizer
+
+    texts, _ = corpus
+    names = ["Alex", "Sam", "Robin", "Kim"]
+
+    def coded(key: bytes) -> list[str]:
+        ps = Pseudonymizer(key=key)
+        return [t + (f" I told {ps.placeholder('PERSON', names[i % 4])} about it." if i % 3 == 0 else "")
+                for i, t in enumerate(texts)]
+
+    a, b = coded(b"a" * 32), coded(b"b" * 32)
+    assert a != b
+    fit_a = ThemeModel(embedder=embedder, random_state=7, use_keybert=False).fit(a)
+    fit_b = ThemeModel(embedder=embedder, random_state=7, use_keybert=False).fit(b)
+    assert np.array_equal(fit_a.labels_, fit_b.labels_)
+    reps = " ".join(fit_a.themes_[["representative_1", "representative_2", "representative_3"]].astype(str).agg(" ".join, axis=1))
+    assert "[PERSON_" not in reps
+    assert np.array_equal(fit_a.predict(a[:30]), fit_a.predict(b[:30]))
+    kept = ThemeModel(strip_pseudonym_codes=False)._prepared(a[:3])
+    assert kept == a[:3] and "[PERSON_" in kept[0]

