@@ -192,6 +192,9 @@ def test_start_failure_reads_only_this_starts_error_line(tmp_path: Path) -> None
     assert _start_failure(log, 0) == "django.db.utils.OperationalError: database is locked"
     log.write_text("=> Database\nError: That port is already in use.\n")
     assert _start_failure(log, 0) == "That port is already in use."
+    log.write_text("usage: label-studio start [-h]\nlabel-studio start: error: unrecognized arguments: s3cretpass tok12345\n")
+    assert _start_failure(log, 0, hide=("s3cretpass", "tok12345")) == (
+        "label-studio start: error: unrecognized arguments: *** ***")
     log.write_text("nothing wrong here\n")
     assert _start_failure(log, 0) == ""
     assert _start_failure(tmp_path / "missing.log", 0) == ""

@@ -417,3 +417,18 @@ def test_a_given_port_taken_before_the_bind_is_a_coded_error(
         assert err.value.code == "E503" and f"Port {port}" in str(err.value)
     finally:
         held.close()  # type: ignore[attr-defined]
+
+
+def test_a_password_that_starts_with_a_dash_starts_the_server(
+    ls_server, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    # secrets.token_urlsafe gives such a password one time in 64: before the
+    # "--password=value" form, Label Studio read it as an option and exited
+    # with a usage error (status 2), which failed a CI run.
+    from twoknow_text.annotation import start_server
+
+    template = Path(request.config.cache.mkdir("twoknow-labelstudio")) / "template"  # built by ls_server
+    with start_server(data_dir=tmp_path / "dash", token="dashtoken123", password="-starts-with-a-dash",
+                      template_dir=template) as srv:
+        assert srv.is_running() and srv.password == "-starts-with-a-dash"
+        connect(srv.url, srv.token)

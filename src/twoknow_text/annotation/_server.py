@@ -377,12 +377,12 @@ def _launch(
         "127.0.0.1",
         "--port",
         str(port),
-        "--username",
-        username,
-        "--password",
-        password,
-        "--user-token",
-        token,
+        # "--name=value": a value that starts with "-" (token_urlsafe gives one
+        # in 64 passwords) would otherwise be read as an option, and
+        # Label Studio would exit with a usage error
+        f"--username={username}",
+        f"--password={password}",
+        f"--user-token={token}",
         "--enable-legacy-api-token",
     ]
     log_start = log_path.stat().st_size if log_path.exists() else 0
@@ -419,7 +419,7 @@ def _wait_until_up(handle: ServerHandle, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            reason = _start_failure(log_path, handle._log_start)
+            reason = _start_failure(log_path, handle._log_start, hide=(handle.password, handle.token))
             if reason == "That port is already in use.":
                 raise _PortTaken
             raise LabelStudioError(
@@ -438,7 +438,16 @@ def _wait_until_up(handle: ServerHandle, timeout: float) -> None:
         time.sleep(0.5)
 
 
-def _start_failure(log_path: Path, start: int) -> str:
+def _start_failure(log_path: Path, start: int, hide: tuple[str, ...] = ()) -> str:
+    """The last error line this start wrote to the log, with each of ``hide`` (password, token) masked."""
+    line = _last_error_line(log_path, start)
+    for secret in hide:
+        if secret:
+            line = line.replace(secret, "***")
+    return line
+
+
+def _last_error_line(log_path: Path, start: int) -> str:
     """The last error line this start wrote to the server log, at most 200 characters.
 
     Label Studio's own start-up errors (``Error: ...`` from Django, or an
@@ -455,6 +464,8 @@ def _start_failure(log_path: Path, start: int) -> str:
         line = line.strip()
         if line.startswith("Error: "):
             return line[len("Error: ") :][:200]
+        if ": error: " in line:  # argparse's usage error, e.g. "label-studio start: error: ..."
+            return line[:200]
         if line and ("Error" in line.split(":", 1)[0] or "Exception" in line.split(":", 1)[0]):
             return line[:200]
     return ""
