@@ -363,72 +363,64 @@ def test_restarting_a_data_dir_keeps_its_token(ls_server, request: pytest.Fixtur
     assert err.value.code == "E506"
 
 
-def _held_port() -> tuple[object, int]:
-    """A socket bound to a port but not listening: probes see it free, a bind fails."""
+@pytest.fixture
+def held_port():
+    """A port held by a socket that is bound but not listening: probes see it free, a bind fails."""
     import socket
 
     from twoknow_text.annotation._server import free_port
 
     for _ in range(20):
-        port = free_port()
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            s.bind(("127.0.0.1", port))
+            s.bind(("127.0.0.1", free_port()))
         except OSError:
             s.close()
             continue
-        return s, port
+        with s:
+            yield s.getsockname()[1]
+        return
     pytest.skip("could not hold a port")
 
 
+@pytest.fixture
+def ls_template(ls_server, request: pytest.FixtureRequest) -> Path:
+    return Path(request.config.cache.mkdir("twoknow-labelstudio")) / "template"  # built by ls_server
+
+
 def test_a_picked_port_taken_before_the_bind_is_replaced(
-    ls_server, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ls_template: Path, held_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The race CI hit once: the port picked for the server was taken (here by
-    # a bound socket, as an outgoing connection would) before Label Studio
-    # bound it; Label Studio then exited with "That port is already in use".
+    # A race a busy machine can hit: the port picked for the server is taken
+    # (here by a bound socket, as an outgoing connection would) before Label
+    # Studio binds it; Label Studio then exits with "That port is already in use".
     from twoknow_text.annotation import _server
 
-    template = Path(request.config.cache.mkdir("twoknow-labelstudio")) / "template"  # built by ls_server
-    held, port = _held_port()
     real_free_port = _server.free_port
-    picks = iter([port])
+    picks = iter([held_port])
     monkeypatch.setattr(_server, "free_port", lambda: next(picks, None) or real_free_port())
-    try:
-        with _server.start_server(data_dir=tmp_path / "race", token="racetoken123", template_dir=template) as srv:
-            assert srv.port != port
-            connect(srv.url, srv.token)
-        log = (tmp_path / "race" / "server.log").read_text()
-        assert "That port is already in use." in log  # the first start really failed on the port
-    finally:
-        held.close()  # type: ignore[attr-defined]
+    with _server.start_server(data_dir=tmp_path / "race", token="racetoken123", template_dir=ls_template) as srv:
+        assert srv.port != held_port
+        connect(srv.url, srv.token)
+    log = (tmp_path / "race" / "server.log").read_text()
+    assert "That port is already in use." in log  # the first start really failed on the port
 
 
-def test_a_given_port_taken_before_the_bind_is_a_coded_error(
-    ls_server, request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
+def test_a_given_port_taken_before_the_bind_is_a_coded_error(ls_template: Path, held_port: int, tmp_path: Path) -> None:
     from twoknow_text.annotation import start_server
 
-    template = Path(request.config.cache.mkdir("twoknow-labelstudio")) / "template"  # built by ls_server
-    held, port = _held_port()
-    try:
-        with pytest.raises(LabelStudioError) as err:
-            start_server(port=port, data_dir=tmp_path / "given", token="giventoken123", template_dir=template)
-        assert err.value.code == "E503" and f"Port {port}" in str(err.value)
-    finally:
-        held.close()  # type: ignore[attr-defined]
+    with pytest.raises(LabelStudioError) as err:
+        start_server(port=held_port, data_dir=tmp_path / "given", token="giventoken123", template_dir=ls_template)
+    assert err.value.code == "E503" and f"Port {held_port}" in str(err.value)
 
 
-def test_a_password_that_starts_with_a_dash_starts_the_server(
-    ls_server, request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
+def test_a_password_that_starts_with_a_dash_starts_the_server(ls_template: Path, tmp_path: Path) -> None:
     # secrets.token_urlsafe gives such a password one time in 64: before the
     # "--password=value" form, Label Studio read it as an option and exited
     # with a usage error (status 2), which failed a CI run.
     from twoknow_text.annotation import start_server
 
-    template = Path(request.config.cache.mkdir("twoknow-labelstudio")) / "template"  # built by ls_server
     with start_server(data_dir=tmp_path / "dash", token="dashtoken123", password="-starts-with-a-dash",
-                      template_dir=template) as srv:
+                      template_dir=ls_template) as srv:
         assert srv.is_running() and srv.password == "-starts-with-a-dash"
         connect(srv.url, srv.token)
