@@ -107,11 +107,10 @@ def free_port() -> int:
             port = rng.randrange(20_000, low)
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
                 try:
-                    s.bind(("127.0.0.1", port))
+                    s.bind(("127.0.0.1", port))  # fails while anything is bound or listening there
                 except OSError:
                     continue
-            if not _port_busy(port):
-                return port
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -466,7 +465,8 @@ def _last_error_line(log_path: Path, start: int) -> str:
             return line[len("Error: ") :][:200]
         if ": error: " in line:  # argparse's usage error, e.g. "label-studio start: error: ..."
             return line[:200]
-        if line and ("Error" in line.split(":", 1)[0] or "Exception" in line.split(":", 1)[0]):
+        head = line.split(":", 1)[0]
+        if line and ("Error" in head or "Exception" in head):
             return line[:200]
     return ""
 

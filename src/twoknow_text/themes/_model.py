@@ -612,7 +612,7 @@ class ThemeModel:
 
     def _prepared(self, texts: Sequence[str]) -> list[str]:
         """The texts as the model sees them: pseudonyms reduced to their type unless turned off."""
-        if not getattr(self, "strip_pseudonym_codes", True):
+        if not self.strip_pseudonym_codes:
             return list(texts)
         from ..deid.pseudonyms import without_codes
 
