@@ -37,7 +37,6 @@ _SHORT = {
 }
 
 
-
 def backend_for_label(label: str | None) -> str | None:
     """The registered backend whose label ends a ``model_id`` (``"torch-bf16"`` → its versioned name), or None."""
     return next((name for name, short in _SHORT.items() if short == label), None)
