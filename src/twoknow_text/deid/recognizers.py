@@ -38,6 +38,7 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 
+from twoknow_text.deid import national_ids as _ni
 from twoknow_text.deid import validators as v
 from twoknow_text.deid.registry import register
 
@@ -275,6 +276,7 @@ def _resolve_overlaps(results: list[RecognizerResult]) -> list[RecognizerResult]
 
 _I = re.IGNORECASE
 _CS = 0  # case-sensitive
+_DIGIT = re.compile(r"\d")
 
 
 def _factory(cls: type[TwoknowPatternRecognizer]) -> type[TwoknowPatternRecognizer]:
@@ -986,38 +988,63 @@ def _looks_like_username(value: str) -> bool:
 
 @_factory
 class NationalIdRecognizer(TwoknowPatternRecognizer):
-    """Finnish HETU (date, century sign, mod-31 check character), Swedish personnummer
-    (date, Luhn), Norwegian fødselsnummer (date, two mod-11 digits) and Danish CPR
-    (after the word "CPR"; it has no checksum).
+    """National identity numbers of every EU/EEA country, Switzerland and the UK.
 
-    A Swedish number needs its separator (``811218-9876``) or the 12-digit
-    form (``198112189876``): a bare 10-digit run is too often a phone number.
-    US SSN and other national numbers Presidio knows stay with Presidio's
-    own recognizers in the engine.
+    One pattern per layout of :data:`twoknow_text.deid.national_ids.ID_FORMATS`
+    (Finnish HETU, Swedish personnummer, Norwegian fødselsnummer, Danish CPR,
+    Icelandic kennitala, Estonian isikukood, Latvian personas kods,
+    Lithuanian asmens kodas, Polish PESEL, Czech/Slovak rodné číslo,
+    Romanian CNP, Slovenian EMŠO, Bulgarian EGN, Croatian OIB, Hungarian tax
+    and TAJ numbers, Greek AMKA, German IdNr, Austrian SVNR, Swiss AHV,
+    Liechtenstein PEID, Belgian national number, Dutch BSN, Luxembourg
+    matricule, French NIR, Irish PPS, UK NINO and NHS number, Spanish DNI and
+    NIE, Italian codice fiscale, Portuguese CC and NIF, Maltese and Cypriot
+    ID cards), each validated with ``python-stdnum`` (or the local check
+    where stdnum has none).
+
+    A strong layout (a date and a check digit, a check letter, separators in
+    the national layout) scores 1.0 alone. A weak one (a bare digit run with
+    one check digit, or no checksum at all) is reported, at 0.95, only with a
+    context word near it ("BSN", "PESEL", "Steuer-ID", "my personal code");
+    both score above any phone number, so a validated personal code is never
+    left to ``PHONE_NUMBER``.
     """
 
     ENTITY = "NATIONAL_ID"
     NAME = "twoknow.national_id.v1"
-    PATTERNS = (
-        ("fi_hetu", r"(?<![\w+-])\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y](?![\w-])", 0.5, _I),
-        ("se_personnummer", r"(?<![\w+-])(?:(?:18|19|20)\d{6}[-+]?\d{4}|\d{6}[-+]\d{4})(?![\w-])", 0.5, _CS),
-        ("no_fodselsnummer", r"(?<![\w+-])\d{6}\s?\d{5}(?![\w-])", 0.5, _CS),
-        # Danish CPR has had no checksum since 2007: only with the word "CPR" just before it
-        ("dk_cpr", r"(?i:\bcpr(?:-?(?:nr|nummer|number))?\.?\s*:?\s*)(?P<v>\d{6}-?\d{4})(?![\w-])", 0.85, _CS),
+    PATTERNS = tuple(
+        (f.key, _ni._PRE + "(?:" + f.regex + ")" + _ni._POST, 1.0 if f.strong else 0.95, f.flags)
+        for f in _ni.ID_FORMATS
     )
-    CONTEXT = ("hetu", "henkilötunnus", "sotu", "personnummer", "fødselsnummer", "cpr", "id", "identity",
-               "social security", "ssn")
+    CONTEXT = ("hetu", "henkilötunnus", "personnummer", "fødselsnummer", "cpr", "isikukood", "pesel", "bsn",
+               "dni", "nie", "id", "identity", "social security", "ssn")
+    _FORMATS = {f.key: f for f in _ni.ID_FORMATS}
+    #: fewest digits of any layout (a UK NINO has six)
+    MIN_DIGITS = 6
+
+    def prefilter(self, text):
+        return len(_DIGIT.findall(text)) >= self.MIN_DIGITS
 
     def validate_result(self, pattern_text):
-        return (
-            v.is_hetu(pattern_text) or v.is_swedish_personnummer(pattern_text) or v.is_norwegian_fnr(pattern_text)
-        )
+        return any(f.check(pattern_text) for f in _ni.ID_FORMATS if f.accepts(pattern_text))
 
     def accept(self, text, match, start, end):
+        fmt = self._FORMATS[match.lastgroup] if match.lastgroup in self._FORMATS else None
+        if fmt is None:
+            return None
         value = text[start:end]
-        if match.re.groupindex.get("v"):  # Danish CPR after its keyword: a real date is enough
-            return (start, end, 0.85) if v.is_ddmmyy_date(value[:6]) else None
-        return super().accept(text, match, start, end)
+        if not fmt.check(value):
+            return None
+        if fmt.strong:
+            return start, end, 1.0
+        return (start, end, 0.95) if _ni.has_id_context(text, start, end) else None
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(supported_language=supported_language)
+        # name the whole pattern, so that accept() knows which layout matched
+        self._compiled = [
+            (n, re.compile("(?P<" + n + ">" + rx + ")", flags), s) for n, rx, s, flags in self.PATTERNS
+        ]
 
 
 # --------------------------------------------------------------------------

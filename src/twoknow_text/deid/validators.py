@@ -6,6 +6,15 @@ one) are right, so a pattern recognizer can use it as its ``validate_result``
 hook and drop near-misses (a mistyped wallet, a 39-hex string, a date that
 happens to look like a HETU).
 
+National identity numbers, IBAN and Luhn are checked by ``python-stdnum``
+(the wrappers here keep one name per check for the recognizers and tests);
+the checks below are the project's own only where stdnum has none: onion
+v3, Bitcoin/Ethereum/Monero addresses, Session IDs, PGP fingerprints, the
+Swedish samordningsnummer, the Hungarian tax and TAJ numbers, the
+Luxembourg matricule, the UK National Insurance number and the Maltese ID
+card (see :mod:`twoknow_text.deid.national_ids` for the table of national
+numbers).
+
 Hashes come from :mod:`hashlib` (SHA-256, SHA3-256). Keccak-256, which
 Ethereum (EIP-55) and Monero use and which is *not* SHA3-256 (the padding
 byte differs), is not in :mod:`hashlib`; a small reference implementation
@@ -63,6 +72,11 @@ __all__ = [
     "is_norwegian_fnr",
     "is_ddmmyy_date",
     "is_iban",
+    "is_hu_tax_id",
+    "is_hu_taj",
+    "is_lu_matricule",
+    "is_uk_nino",
+    "is_mt_id_card",
     "is_luhn_valid",
     "luhn_check_digit",
     "is_ip_address",
@@ -543,20 +557,26 @@ def _valid_date(year: int, month: int, day: int) -> bool:
 def is_hetu(value: str) -> bool:
     """Finnish personal identity code (henkilötunnus), e.g. ``131052-308T``.
 
-    Checks the date, the century sign (``+``, ``-``/``U``-``Y``, ``A``-``F``),
-    the individual number (002-899, or 900-999 for a temporary code, which
-    identifies a person just the same) and the mod-31 check character.
+    ``python-stdnum``'s ``fi.hetu`` checks the date, the century sign
+    (``+``, ``-``/``U``-``Y``, ``A``-``F``), the individual number and the
+    mod-31 check character; temporary codes (individual number 900-999)
+    are accepted, as they identify a person just the same.
     """
-    m = _HETU_RE.fullmatch(value.strip())
-    if not m:
+    value = value.strip()
+    if not _HETU_RE.fullmatch(value):
         return False
-    dd, mm, yy, sign, nnn, check = m.groups()
-    year = _HETU_CENTURY[sign.upper()] + int(yy)
-    if not _valid_date(year, int(mm), int(dd)):
+    return _stdnum_ok("fi.hetu", value.upper(), allow_temporary=True)
+
+
+def _stdnum_ok(module: str, value: str, **kwargs) -> bool:
+    """``stdnum.<module>.validate(value)`` succeeded."""
+    import importlib
+
+    try:
+        importlib.import_module(f"stdnum.{module}").validate(value, **kwargs)
+    except Exception:  # stdnum.exceptions.ValidationError and subclasses
         return False
-    if not 2 <= int(nnn) <= 999:
-        return False
-    return hetu_check_char(dd + mm + yy, nnn) == check.upper()
+    return True
 
 
 def is_ddmmyy_date(ddmmyy: str) -> bool:
@@ -568,26 +588,18 @@ def is_ddmmyy_date(ddmmyy: str) -> bool:
 
 
 def is_luhn_valid(value: str) -> bool:
-    """Luhn (mod 10) check over the digits of ``value`` (separators ignored)."""
-    digits = [int(c) for c in value if c.isdigit()]
-    if len(digits) < 2:
-        return False
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    """Luhn (mod 10) check over the digits of ``value`` (separators ignored; ``stdnum.luhn``)."""
+    from stdnum import luhn
+
+    digits = "".join(c for c in value if c.isdigit())
+    return len(digits) >= 2 and luhn.is_valid(digits)
 
 
 def luhn_check_digit(partial: str) -> str:
-    """The digit that makes ``partial + digit`` Luhn-valid."""
-    for d in "0123456789":
-        if is_luhn_valid(partial + d):
-            return d
-    raise AssertionError("unreachable")
+    """The digit that makes ``partial + digit`` Luhn-valid (``stdnum.luhn``)."""
+    from stdnum import luhn
+
+    return luhn.calc_check_digit("".join(c for c in partial if c.isdigit()))
 
 
 _PNR_RE = re.compile(r"(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})")
@@ -596,56 +608,96 @@ _PNR_RE = re.compile(r"(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})")
 def is_swedish_personnummer(value: str) -> bool:
     """Swedish personnummer or samordningsnummer (``YYMMDD-NNNN`` / ``YYYYMMDDNNNN``).
 
-    The date must exist (day + 60 for a samordningsnummer) and the last ten
-    digits must pass Luhn.
+    ``python-stdnum``'s ``se.personnummer`` checks the date and the Luhn
+    digit; it does not know the samordningsnummer (day + 60), which is
+    checked here the same way.
     """
-    m = _PNR_RE.fullmatch(value.strip())
+    value = value.strip()
+    m = _PNR_RE.fullmatch(value)
     if not m:
         return False
     cc, yy, mm, dd, _sep, tail = m.groups()
-    day = int(dd)
-    if day > 60:
-        day -= 60
-    year = int(cc + yy) if cc else 2000 + int(yy)
     if cc and cc not in ("18", "19", "20"):
         return False
+    if int(dd) <= 60:
+        return _stdnum_ok("se.personnummer", value)
+    day = int(dd) - 60
+    year = int(cc + yy) if cc else 2000 + int(yy)
     if not _valid_date(year, int(mm), day) and not _valid_date(year - 100, int(mm), day):
         return False
     return is_luhn_valid(yy + mm + dd + tail)
 
 
 def is_norwegian_fnr(value: str) -> bool:
-    """Norwegian fødselsnummer / D-nummer (``DDMMYYIIIKK``): real date and both mod-11 check digits.
-
-    A D-nummer adds 4 to the first day digit; an H-nummer adds 4 to the first
-    month digit. Weights from Skatteetaten's published algorithm.
-    """
+    """Norwegian fødselsnummer / D-nummer / H-nummer (``DDMMYYIIIKK``), via ``stdnum.no.fodselsnummer``:
+    a real date and both mod-11 check digits."""
     digits = re.sub(r"\s", "", value)
     if not re.fullmatch(r"\d{11}", digits):
         return False
-    d = [int(c) for c in digits]
-    k1 = 11 - sum(w * x for w, x in zip((3, 7, 6, 1, 8, 9, 4, 5, 2), d[:9])) % 11
-    k2 = 11 - sum(w * x for w, x in zip((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), d[:10])) % 11
-    k1 = 0 if k1 == 11 else k1
-    k2 = 0 if k2 == 11 else k2
-    if k1 == 10 or k2 == 10 or k1 != d[9] or k2 != d[10]:
-        return False
-    day, month, yy = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
-    if day > 40:
-        day -= 40  # D-nummer
-    if month > 40:
-        month -= 40  # H-nummer
-    return _valid_date(1900 + yy, month, day) or _valid_date(2000 + yy, month, day)
+    return _stdnum_ok("no.fodselsnummer", digits)
 
 
 def is_iban(value: str) -> bool:
-    """IBAN: two letters, two check digits, 11-30 alphanumerics; mod-97 == 1."""
-    s = re.sub(r"\s", "", value).upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", s):
+    """IBAN with the country's length and layout and the mod-97 check (``stdnum.iban``)."""
+    return _stdnum_ok("iban", value)
+
+
+# National numbers python-stdnum does not have (checked here).
+
+
+def is_hu_tax_id(value: str) -> bool:
+    """Hungarian adóazonosító jel: 10 digits starting ``8``; sum(digit * position) mod 11 is the last digit."""
+    d = re.sub(r"\D", "", value)
+    if not re.fullmatch(r"8\d{9}", d):
         return False
-    rearranged = s[4:] + s[:4]
-    digits = "".join(str(int(c, 36)) for c in rearranged)
-    return int(digits) % 97 == 1
+    check = sum(int(c) * (i + 1) for i, c in enumerate(d[:9])) % 11
+    return check == int(d[9])
+
+
+def is_hu_taj(value: str) -> bool:
+    """Hungarian TAJ number: 9 digits, weights 3 and 7 alternating over the first 8, mod 10 is the 9th."""
+    d = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"\d{9}", d) or len(set(d)) < 3:
+        return False
+    check = sum(int(c) * (3 if i % 2 == 0 else 7) for i, c in enumerate(d[:8])) % 10
+    return check == int(d[8])
+
+
+def is_lu_matricule(value: str) -> bool:
+    """Luxembourg national identification number (13 digits ``YYYYMMDDXXXCC``).
+
+    A real birth date, then a Luhn digit and a Verhoeff digit, both over the
+    first 11 digits (``stdnum.luhn`` and ``stdnum.verhoeff``).
+    """
+    from stdnum import luhn, verhoeff
+
+    d = re.sub(r"\s", "", value)
+    if not re.fullmatch(r"\d{13}", d):
+        return False
+    if not _valid_date(int(d[:4]), int(d[4:6]), int(d[6:8])):
+        return False
+    return luhn.calc_check_digit(d[:11]) == d[11] and verhoeff.calc_check_digit(d[:11]) == d[12]
+
+
+_NINO_RE = re.compile(r"([A-CEGHJ-PR-TW-Z])([A-CEGHJ-NPR-TW-Z])(\d{6})([A-D])")
+
+
+def is_uk_nino(value: str) -> bool:
+    """UK National Insurance number (no checksum): the prefix letters HMRC issues, six digits, suffix A-D.
+
+    Not D, F, I, Q, U, V in the prefix, no O second, and not the
+    administrative prefixes BG, GB, KN, NK, NT, TN, ZZ.
+    """
+    m = _NINO_RE.fullmatch(re.sub(r"\s", "", value))
+    if not m:
+        return False
+    prefix = m.group(1) + m.group(2)
+    return prefix not in {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
+
+
+def is_mt_id_card(value: str) -> bool:
+    """Maltese identity card number: up to 7 digits and a letter M, G, A, P, L, H, B or Z (no checksum)."""
+    return bool(re.fullmatch(r"\d{3,7}[MGAPLHBZ]", value.strip())) and int(value.strip()[:-1]) > 0
 
 
 # --------------------------------------------------------------------------
