@@ -54,6 +54,7 @@ __all__ = [
     "PgpFingerprintRecognizer",
     "PgpKeyBlockRecognizer",
     "MessagingHandleRecognizer",
+    "ThreemaIdRecognizer",
     "UsernameRecognizer",
     "NationalIdRecognizer",
     "StreetAddressRecognizer",
@@ -844,6 +845,62 @@ class MessagingHandleRecognizer(TwoknowPatternRecognizer):
             return start, end, -1.0
         end = _trim_trailing(text, start, end)
         return start, end, -1.0
+
+
+_THREEMA_CONTEXT = re.compile(r"(?<!\w)(?:threem\w*|треем\w*)", re.I)
+
+
+@_factory
+class ThreemaIdRecognizer(TwoknowPatternRecognizer):
+    """Threema IDs: 8 characters from ``0-9 A-Z`` (gateway IDs start with ``*``).
+
+    Eight capitals are also an ALL-CAPS word, so a bare candidate is
+    reported only when it starts with ``*`` or mixes at least two letters
+    and two digits (a random Threema ID almost always does); any other
+    candidate (``ECHOECHO``, ``abcd1234`` in lower case) needs the word
+    "Threema" (in any inflection: "Threema-ID", "Threemassa", "Threemą",
+    "Треема") within 40 characters before it, and an all-letter one must not
+    be a word of the answer's language or English (``wordfreq``).
+    """
+
+    ENTITY = "MESSAGING_HANDLE"
+    NAME = "twoknow.threema_id.v1"
+    PATTERNS = (
+        ("threema_id", r"(?<![\w*@#.\-/])(?:\*[0-9A-Z]{7}|[0-9A-Z]{8})(?![\w*@\-/]|\.\w)", 0.7, _CS),
+        (
+            "threema_id_after_word",
+            r"(?i:(?<!\w)(?:threem\w*|треем\w*)(?:[\s-]?(?:id|tunnus|ид))?\W{0,3}(?:\w+\W{1,3}){0,3}?)"
+            r"(?P<v>[0-9a-z]{8})(?![\w*@\-/]|\.\w)",
+            0.85,
+            _CS,
+        ),
+    )
+    CONTEXT = ("threema",)
+    STEMS = {"threema_id_after_word": ("threem", "треем")}
+
+    def accept(self, text, match, start, end):
+        value = text[start:end]
+        letters = sum(c.isalpha() for c in value)
+        digits = sum(c.isdigit() for c in value)
+        context = bool(_THREEMA_CONTEXT.search(text, max(0, start - 40), start))
+        if value.startswith("*") or (letters >= 2 and digits >= 2 and value.isupper()):
+            return start, end, 0.85 if context or value.startswith("*") else 0.7
+        if not context:
+            return None
+        if digits == 0:
+            if not value.isupper() or _is_word(value.lower(), self.supported_language):
+                return None  # "my threema is ABSOLUTE"-like noise, or a lower-case word
+        elif letters == 0 and len(set(value)) < 3:
+            return None
+        return start, end, 0.85
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_word(word: str, language: str) -> bool:
+    """``word`` is an ordinary word in ``language`` or English (``wordfreq`` Zipf >= 1.5)."""
+    from wordfreq import zipf_frequency
+
+    return any(zipf_frequency(word, lang) >= 1.5 for lang in dict.fromkeys((language, "en")))
 
 
 # "@everyone" and friends: Discord/Slack mentions and shorthand, not a person.

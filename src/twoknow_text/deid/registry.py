@@ -74,6 +74,7 @@ DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "twoknow.pgp_fingerprint.v1",
     "twoknow.pgp_key_block.v1",
     "twoknow.messaging_handle.v1",
+    "twoknow.threema_id.v1",
     "twoknow.username.v1",
     "twoknow.national_id.v1",
     "twoknow.street_address.v1",
