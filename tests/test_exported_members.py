@@ -53,8 +53,8 @@ PINNED: dict[str, list[str] | None] = {
         'load_deid_config', 'load_key', 'new_key_file', 'registered_names', 'verify_deidentified'
     ],
     'twoknow_text.deid.registry': [
-        'DEFAULT_RECOGNIZERS', 'ENTITY_TYPES', 'RecognizerFactory', 'entity_type_of', 'get_recognizers', 'register',
-        'registered_names'
+        'DEFAULT_RECOGNIZERS', 'ENTITY_TYPES', 'LONG_NUMBER', 'RecognizerFactory', 'entity_type_of',
+        'get_recognizers', 'recognizer_names', 'register', 'registered_names'
     ],
     'twoknow_text.deid.planted': [
         'BASE_ANSWERS', 'CLEAN_ANSWERS', 'CLEAN_KIND', 'FIRST_NAMES', 'GENERATORS', 'GoldSpan', 'KIND_ENTITY',

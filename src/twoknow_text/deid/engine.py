@@ -285,18 +285,17 @@ class Deidentifier:
         from presidio_analyzer import PatternRecognizer, RecognizerRegistry
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
-        from .registry import get_recognizers
+        from .registry import get_recognizers, recognizer_names
 
         cfg = self.config_
-        recognizers: list[Any] = list(get_recognizers(cfg.recognizers, language=lang))
+        names = recognizer_names(cfg.recognizers, long_numbers=cfg.long_numbers)
+        recognizers: list[Any] = list(get_recognizers(names, language=lang))
         recognizers.extend(_presidio_pattern_recognizers(cfg.use_presidio_recognizers, lang))
         if cfg.deny_list:
             recognizers.append(
                 PatternRecognizer(supported_entity="DENY_LIST", deny_list=cfg.deny_list,
                                   supported_language=lang, name="twoknow.deny_list.v1")
             )
-        if cfg.long_numbers:
-            recognizers.append(_long_number_recognizer(lang))
         if lang in self.ner_languages_:
             recognizers.append(
                 SpacyRecognizer(supported_language=lang, supported_entities=list(NER_ENTITIES), name=_NER_RECOGNIZER)
@@ -725,37 +724,6 @@ def _cache_recognizer_lookup(registry) -> None:
         return list(cache[key])
 
     registry.get_recognizers = get_recognizers
-
-
-_YEARISH = re.compile(r"^(?:19|20)\d\d$")
-
-
-def _long_number_recognizer(lang: str):
-    """``twoknow.long_number.v1``: any run of 9+ digits (spaces or dashes allowed) as ID_NUMBER.
-
-    In survey answers such a run is an account, card, phone or case number
-    far more often than anything else; the typed recognizers win where they
-    also match (their spans are validated), this one catches what they do not
-    know (a foreign phone layout, a bank account). Lists of years are spared.
-    """
-    from presidio_analyzer import Pattern, PatternRecognizer
-
-    class TwoknowLongNumberRecognizer(PatternRecognizer):
-        def validate_result(self, pattern_text: str) -> bool | None:
-            groups = [g for g in re.split(r"[ \-.]", pattern_text) if g]
-            digits = sum(len(g) for g in groups)
-            if digits < 9 or digits > 34:
-                return False
-            if len(groups) > 1 and all(_YEARISH.match(g) for g in groups):
-                return False
-            return None  # keep the pattern's score
-
-    return TwoknowLongNumberRecognizer(
-        supported_entity="ID_NUMBER",
-        name="twoknow.long_number.v1",
-        supported_language=lang,
-        patterns=[Pattern("long_number", r"(?<![\w.+])\+?\d(?:[ \-.]?\d){8,}(?![\w])", 0.5)],
-    )
 
 
 # --- post-processing ---------------------------------------------------------

@@ -58,6 +58,7 @@ __all__ = [
     "UsernameRecognizer",
     "NationalIdRecognizer",
     "StreetAddressRecognizer",
+    "LongNumberRecognizer",
     "PLATFORM_DOMAINS",
     "known_tlds",
 ]
@@ -1212,3 +1213,41 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
             if any(w.lower().strip(",.") in _NOT_A_NAME for w in value.split()[1:]):
                 return None  # "Via Telegram 5 times"
         return start, end, -1.0
+
+
+# --------------------------------------------------------------------------
+# Long digit runs
+# --------------------------------------------------------------------------
+
+_YEARISH = re.compile(r"^(?:19|20)\d\d$")
+
+
+@_factory
+class LongNumberRecognizer(TwoknowPatternRecognizer):
+    """Any run of 9+ digits (spaces, dashes or dots allowed) as ``ID_NUMBER``.
+
+    In survey answers such a run is an account, card, phone or case number
+    far more often than anything else; the typed recognizers win where they
+    also match (their spans are validated and score higher), this one catches
+    what they do not know (a foreign phone layout, a bank account). Lists of
+    years ("2019 2020 2021") are spared. On by default; the config flag
+    ``long_numbers: false`` leaves it out (see :func:`registry.recognizer_names`).
+    """
+
+    ENTITY = "ID_NUMBER"
+    NAME = "twoknow.long_number.v1"
+    PATTERNS = (("long_number", r"(?<![\w.+])\+?\d(?:[ \-.]?\d){8,}(?![\w])", 0.5, _CS),)
+    CONTEXT = ("number", "account", "id", "card", "case")
+
+    def prefilter(self, text):
+        return len(_DIGIT.findall(text)) >= 9
+
+    def validate_result(self, pattern_text):
+        groups = [g for g in re.split(r"[ \-.]", pattern_text) if g]
+        digits = sum(len(g) for g in groups)
+        if digits < 9 or digits > 34:
+            return False
+        if len(groups) > 1 and all(_YEARISH.match(g) for g in groups):
+            return False
+        return None  # keep the pattern's score
+

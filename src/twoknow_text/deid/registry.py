@@ -31,10 +31,12 @@ if TYPE_CHECKING:  # Presidio is imported only when recognizers are built
 __all__ = [
     "register",
     "get_recognizers",
+    "recognizer_names",
     "registered_names",
     "entity_type_of",
     "DEFAULT_RECOGNIZERS",
     "ENTITY_TYPES",
+    "LONG_NUMBER",
     "RecognizerFactory",
 ]
 
@@ -59,7 +61,11 @@ ENTITY_TYPES: tuple[str, ...] = (
     "USERNAME",
     "NATIONAL_ID",
     "STREET_ADDRESS",
+    "ID_NUMBER",
 )
+
+#: Any other run of 9+ digits as ID_NUMBER; switched by the config flag ``long_numbers``.
+LONG_NUMBER = "twoknow.long_number.v1"
 
 #: The recognizers a default de-identification run uses, in this order
 #: (a tuple, so that nobody changes the default by appending to it).
@@ -78,6 +84,7 @@ DEFAULT_RECOGNIZERS: tuple[str, ...] = (
     "twoknow.username.v1",
     "twoknow.national_id.v1",
     "twoknow.street_address.v1",
+    LONG_NUMBER,
 )
 
 
@@ -133,6 +140,21 @@ def _check_name(name: str) -> None:
         close = difflib.get_close_matches(name, list(_REGISTRY), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise DeidError("E201", f"unknown recognizer {name!r}{hint}")
+
+
+def recognizer_names(
+    names: list[str] | tuple[str, ...] | None = None, *, long_numbers: bool = True
+) -> list[str]:
+    """The recognizer names a config asks for: ``names`` (default :data:`DEFAULT_RECOGNIZERS`),
+    with :data:`LONG_NUMBER` added or removed by the ``long_numbers`` flag.
+
+    >>> LONG_NUMBER in recognizer_names(long_numbers=False)
+    False
+    >>> recognizer_names(["twoknow.url.v1"])
+    ['twoknow.url.v1', 'twoknow.long_number.v1']
+    """
+    wanted = [n for n in (DEFAULT_RECOGNIZERS if names is None else names) if n != LONG_NUMBER]
+    return wanted + [LONG_NUMBER] if long_numbers else wanted
 
 
 def get_recognizers(
