@@ -60,6 +60,7 @@ __all__ = [
     "StreetAddressRecognizer",
     "LongNumberRecognizer",
     "PLATFORM_DOMAINS",
+    "LANGUAGE_PHONE_REGIONS",
     "known_tlds",
 ]
 
@@ -475,10 +476,22 @@ class TwoknowEmailRecognizer(TwoknowPatternRecognizer):
 # Phone numbers
 # --------------------------------------------------------------------------
 
+#: Regions tried for every answer, after the answer language's own (every EU/EEA
+#: country, Switzerland, the UK and the survey's other likely regions).
 _PHONE_REGIONS = (
-    "FI", "SE", "NO", "DK", "EE", "DE", "GB", "IE", "NL", "BE", "FR", "CH", "AT", "ES", "PT", "IT", "PL", "CZ",
-    "US", "BR", "AU", "NZ", "IN", "RU",
+    "FI", "SE", "NO", "DK", "IS", "EE", "LV", "LT", "PL", "DE", "AT", "CH", "LI", "GB", "IE", "NL", "BE", "LU",
+    "FR", "ES", "PT", "IT", "MT", "CZ", "SK", "HU", "SI", "HR", "RO", "BG", "GR", "CY",
+    "US", "CA", "BR", "MX", "AR", "AU", "NZ", "IN", "RU", "UA", "BY", "KZ",
 )
+#: The regions an answer in a language most likely dials from, tried first.
+LANGUAGE_PHONE_REGIONS: dict[str, tuple[str, ...]] = {
+    "en": ("GB", "US", "IE", "AU", "CA", "NZ"), "fi": ("FI",), "sv": ("SE", "FI"), "nb": ("NO",), "no": ("NO",),
+    "nn": ("NO",), "da": ("DK",), "is": ("IS",), "et": ("EE",), "lv": ("LV",), "lt": ("LT",), "pl": ("PL",),
+    "ru": ("RU", "UA", "BY", "KZ"), "uk": ("UA",), "be": ("BY",), "es": ("ES", "MX", "AR"), "pt": ("PT", "BR"),
+    "fr": ("FR", "BE", "CH", "CA", "LU"), "de": ("DE", "AT", "CH", "LI", "LU"), "nl": ("NL", "BE"),
+    "it": ("IT", "CH"), "cs": ("CZ",), "sk": ("SK",), "hu": ("HU",), "sl": ("SI",), "hr": ("HR",),
+    "ro": ("RO",), "bg": ("BG",), "el": ("GR", "CY"), "mt": ("MT",),
+}
 _DATE_LIKE = re.compile(
     r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$|^(?:19|20)\d{2}\s*[-–/]\s*(?:19|20)?\d{2}$|^\d{1,2}[./]\d{1,2}$"
 )
@@ -553,11 +566,9 @@ class TwoknowPhoneRecognizer(TwoknowPatternRecognizer):
                     return
 
     def _region_order(self) -> tuple[str, ...]:
-        first = {"fi": "FI", "sv": "SE", "no": "NO", "nb": "NO", "da": "DK", "de": "DE", "es": "ES",
-                 "ru": "RU", "fr": "FR", "nl": "NL", "pl": "PL", "et": "EE", "it": "IT", "pt": "PT"}.get(
-            self.supported_language
-        )
-        return tuple(dict.fromkeys(([first] if first in self.regions else []) + list(self.regions)))
+        """The answer language's regions (:data:`LANGUAGE_PHONE_REGIONS`) first, then :attr:`regions`."""
+        first = LANGUAGE_PHONE_REGIONS.get(self.supported_language, ())
+        return tuple(dict.fromkeys([r for r in first if r in self.regions] + list(self.regions)))
 
     def _hits(self, text):
         import phonenumbers
@@ -614,6 +625,8 @@ class TwoknowPhoneRecognizer(TwoknowPatternRecognizer):
             return False
         if _ID_SHAPE.match(raw) or (_FNR_SHAPE.match(raw) and text[start - 1 : start] != "+" and v.is_norwegian_fnr(raw)):
             return False  # YYMMDD-NNNN / HETU shape / a valid fødselsnummer: NATIONAL_ID's
+        if text[max(0, start - 2) : start].strip() not in ("+", "(+") and _ni.is_strong_national_id(raw):
+            return False  # a validated personal code (isikukood, PESEL, CNP, ...) is NATIONAL_ID, not a phone
         if re.search(r"\bcpr\b\W{0,12}$", text[max(0, start - 16) : start], re.I):
             return False  # a Danish CPR number after its keyword
         # "24/7", "2019-2020/21": a slash glued to either end is not phone layout
