@@ -42,6 +42,8 @@ __all__ = [
     "IdFormat",
     "ID_FORMATS",
     "CONTEXT_WORDS",
+    "GENERIC_CONTEXT",
+    "COUNTRY_CONTEXT",
     "CONTEXT_BEFORE",
     "CONTEXT_AFTER",
     "has_id_context",
@@ -177,49 +179,72 @@ ID_FORMATS: tuple[IdFormat, ...] = (
     IdFormat("cy_id", "CY", "ID card (no checksum)", r"\d{6,8}", lambda value: True, False, library="none"),
 )
 
-#: Words that introduce an identity number, in the survey's languages and the
-#: languages of the numbers above (matched case-insensitively, whole words only).
-CONTEXT_WORDS: tuple[str, ...] = (
-    # en
-    "id", "ids", "id number", "id no", "identity", "identification", "personal code", "personal number",
-    "personal id", "national id", "national insurance", "ni number", "nino", "insurance number", "social security",
-    "ssn", "tax id", "tax number", "tax code", "passport", "citizen number", "nhs", "nhs number",
-    # fi, sv, no, da, is
-    "hetu", "henkilötunnus", "henkilötunnukseni", "henkilötunnusta", "sotu", "sosiaaliturvatunnus",
-    "personnummer", "personnumret", "personnummeret", "samordningsnummer", "fødselsnummer", "fødselsnummeret",
-    "d-nummer", "cpr", "cpr-nummer", "cpr-nr", "kennitala", "kennitalan", "kennitölu",
-    # et, lv, lt
-    "isikukood", "isikukoodi", "isikukoodiga", "personas kods", "personas kodu", "personas koda", "p.k.",
-    "asmens kodas", "asmens kodą", "asmens kodo", "a.k.",
-    # pl, cs, sk, sl, hr, bg, ro, hu, el
-    "pesel", "numer pesel", "numerem pesel", "rodné číslo", "rodného čísla", "rodné čislo", "r.č.", "emšo", "emso",
-    "oib", "egn", "егн", "cnp", "cod numeric personal", "adóazonosító", "adóazonosító jel", "adószám", "taj",
-    "taj-szám", "személyi szám", "amka", "αμκα",
-    # de, nl, fr, it, es, pt
-    "steuer-id", "steuerid", "steuer-identifikationsnummer", "steueridentifikationsnummer",
-    "identifikationsnummer", "idnr", "sozialversicherungsnummer", "versicherungsnummer", "svnr", "ahv",
-    "ahv-nummer", "avs", "personalausweis", "personalausweisnummer", "ausweisnummer", "peid",
-    "bsn", "burgerservicenummer", "sofinummer", "sofi-nummer", "rijksregisternummer", "rijksregister",
-    "numéro national", "registre national", "insz", "niss", "nir", "numéro de sécurité sociale", "sécu",
-    "sécurité sociale", "matricule", "numéro d'identification", "carte d'identité", "codice fiscale",
-    "dni", "nif", "número de identificación", "documento de identidad", "contribuinte", "número de contribuinte",
-    "cartão de cidadão", "número fiscal", "pps", "ppsn", "karta tal-identità", "id card",
-    # ru
-    "паспорт", "снилс", "инн", "номер паспорта", "личный номер",
+#: Words that introduce any identity number (English and a few international
+#: forms), matched case-insensitively as whole words.
+GENERIC_CONTEXT: tuple[str, ...] = (
+    "id", "ids", "id number", "id no", "id-nr", "id-nummer", "identity", "identification", "personal code",
+    "personal number", "personal id", "national id", "identity number", "identity code", "social security",
+    "ssn", "tax id", "tax number", "tax code", "passport", "citizen number", "id card",
+    "паспорт", "номер паспорта", "личный номер", "инн", "снилс",
 )
 
-_CONTEXT_RE = re.compile(
-    r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(CONTEXT_WORDS, key=len, reverse=True))
-    + r")(?!\w)",
-    re.IGNORECASE,
+#: Words that introduce a country's number, in its languages (a weak number
+#: needs one of its own country's words or a generic one).
+COUNTRY_CONTEXT: dict[str, tuple[str, ...]] = {
+    "FI": ("hetu", "henkilötunnus", "henkilötunnukseni", "henkilötunnusta", "sotu", "sosiaaliturvatunnus"),
+    "SE": ("personnummer", "personnumret", "personnummer", "samordningsnummer"),
+    "NO": ("fødselsnummer", "fødselsnummeret", "personnummer", "d-nummer"),
+    "DK": ("cpr", "cpr-nummer", "cpr-nr", "personnummer"),
+    "IS": ("kennitala", "kennitalan", "kennitölu", "kennitalan mín"),
+    "EE": ("isikukood", "isikukoodi", "isikukoodiga"),
+    "LV": ("personas kods", "personas kodu", "personas koda", "p.k."),
+    "LT": ("asmens kodas", "asmens kodą", "asmens kodo", "a.k."),
+    "PL": ("pesel", "peselu", "numer pesel", "numerem pesel"),
+    "CZ/SK": ("rodné číslo", "rodného čísla", "rodné čislo", "r.č.", "rč"),
+    "RO": ("cnp", "cod numeric personal"),
+    "SI": ("emšo", "emso"),
+    "BG": ("егн", "egn"),
+    "HR": ("oib",),
+    "HU": ("adóazonosító", "adóazonosító jel", "adóazonosító jelem", "adószám", "adószámom", "taj", "taj-szám",
+           "taj-számom", "személyi szám"),
+    "GR": ("amka", "αμκα"),
+    "DE": ("steuer-id", "steuerid", "steuer-identifikationsnummer", "steueridentifikationsnummer",
+           "identifikationsnummer", "idnr", "steuernummer", "personalausweis", "personalausweisnummer",
+           "ausweisnummer"),
+    "AT": ("svnr", "sozialversicherungsnummer", "versicherungsnummer", "e-card"),
+    "CH": ("ahv", "ahv-nummer", "avs", "sozialversicherungsnummer"),
+    "LI": ("peid", "ahv"),
+    "BE": ("rijksregisternummer", "rijksregister", "numéro national", "registre national", "insz", "niss"),
+    "NL": ("bsn", "burgerservicenummer", "sofinummer", "sofi-nummer"),
+    "LU": ("matricule", "numéro d'identification", "sozialversicherungsnummer"),
+    "FR": ("nir", "numéro de sécurité sociale", "sécu", "sécurité sociale", "carte vitale"),
+    "IE": ("pps", "ppsn", "pps number"),
+    "GB": ("national insurance", "ni number", "nino", "nhs", "nhs number"),
+    "ES": ("dni", "nif", "número de identificación", "documento de identidad"),
+    "IT": ("codice fiscale",),
+    "PT": ("nif", "contribuinte", "número de contribuinte", "cartão de cidadão", "número fiscal"),
+    "MT": ("karta tal-identità", "id card"),
+    "CY": ("ταυτότητα", "αριθμός ταυτότητας", "id card"),
+}
+
+#: every context word, for documentation and the residual-risk report
+CONTEXT_WORDS: tuple[str, ...] = tuple(
+    dict.fromkeys(GENERIC_CONTEXT + tuple(w for ws in COUNTRY_CONTEXT.values() for w in ws))
 )
 
 
-def has_id_context(text: str, start: int, end: int) -> bool:
-    """A context word (whole word, any case) shortly before or after ``text[start:end]``."""
-    before = text[max(0, start - CONTEXT_BEFORE) : start]
-    after = text[end : end + CONTEXT_AFTER]
-    return bool(_CONTEXT_RE.search(before) or _CONTEXT_RE.search(after))
+@functools.lru_cache(maxsize=64)
+def _context_re(country: str) -> re.Pattern[str]:
+    words = GENERIC_CONTEXT + COUNTRY_CONTEXT.get(country, ())
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE)
+
+
+def has_id_context(text: str, start: int, end: int, country: str = "") -> bool:
+    """A context word for ``country`` (or a generic one; whole word, any case) shortly before or after
+    ``text[start:end]``."""
+    rx = _context_re(country)
+    return bool(rx.search(text, max(0, start - CONTEXT_BEFORE), start) or rx.search(text, end, end + CONTEXT_AFTER))
 
 
 _STRONG = tuple(f for f in ID_FORMATS if f.strong)

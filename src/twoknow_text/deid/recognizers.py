@@ -1108,7 +1108,7 @@ class NationalIdRecognizer(TwoknowPatternRecognizer):
             return None
         if fmt.strong:
             return start, end, 1.0
-        return (start, end, 0.95) if _ni.has_id_context(text, start, end) else None
+        return (start, end, 0.95) if _ni.has_id_context(text, start, end, fmt.country) else None
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(supported_language=supported_language)

@@ -1,0 +1,251 @@
+"""Structured identifiers across languages: national ID numbers (python-stdnum), Threema IDs,
+phone numbers of every region, the long-number catch-all, and which type wins a conflict."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from twoknow_text.deid import national_ids as ni
+from twoknow_text.deid.registry import (
+    DEFAULT_RECOGNIZERS,
+    LONG_NUMBER,
+    entity_type_of,
+    get_recognizers,
+    recognizer_names,
+    registered_names,
+)
+
+
+def spans(names: list[str], text: str, language: str = "en") -> list[tuple[str, str]]:
+    out = []
+    for rec in get_recognizers(names, language=language):
+        out.extend((r.entity_type, text[r.start : r.end]) for r in rec.analyze(text, []))
+    return sorted(out)
+
+
+def ids(text: str, language: str = "en") -> list[str]:
+    return [v for _, v in spans(["twoknow.national_id.v1"], text, language)]
+
+
+# ----------------------------------------------------------------- national IDs
+
+# (country, sentence, exact value): every value validates with python-stdnum
+NATIONAL_IDS = [
+    ("FI", "Henkilötunnukseni on 131052-308T, en halua sitä näkyviin.", "131052-308T"),
+    ("SE", "Mitt personnummer är 811218-9876.", "811218-9876"),
+    ("SE", "Samordningsnummer 701063-2391 stod på brevet.", "701063-2391"),
+    ("NO", "Fødselsnummeret mitt er 01010750160.", "01010750160"),
+    ("DK", "Mit CPR-nummer: 211062-5629.", "211062-5629"),
+    ("IS", "Kennitalan mín er 120174-3399.", "120174-3399"),
+    ("EE", "Minu isikukood on 36805280109 ja see on salajane.", "36805280109"),
+    ("LV", "Mans personas kods ir 161175-19997.", "161175-19997"),
+    ("LT", "Mano asmens kodas 33309240064.", "33309240064"),
+    ("PL", "Mój PESEL to 44051401359, bałem się.", "44051401359"),
+    ("CZ", "Rodné číslo 710319/2745 bylo v dopise.", "710319/2745"),
+    ("RO", "CNP-ul meu este 1630615123457.", "1630615123457"),
+    ("SI", "Moja EMŠO je 0101006500006.", "0101006500006"),
+    ("BG", "Моето ЕГН е 8032056031.", "8032056031"),
+    ("HR", "Moj OIB je 33392005961.", "33392005961"),
+    ("GR", "Ο ΑΜΚΑ μου: 01013099997.", "01013099997"),
+    ("DE", "Meine Steuer-ID ist 36 574 261 809.", "36 574 261 809"),
+    ("AT", "Meine SVNR war 1237 010180.", "1237 010180"),
+    ("CH", "Die AHV-Nummer 756.9217.0769.85 stand dort.", "756.9217.0769.85"),
+    ("BE", "Mijn rijksregisternummer is 85.07.30-033.28.", "85.07.30-033.28"),
+    ("NL", "Mijn BSN is 111222333.", "111222333"),
+    ("FR", "Mon numéro de sécurité sociale : 2 95 10 99 126 111 93.", "2 95 10 99 126 111 93"),
+    ("IE", "My PPS number is 6433435F.", "6433435F"),
+    ("GB", "My national insurance number is AB 12 34 56 C.", "AB 12 34 56 C"),
+    ("GB", "NHS number 943-476-5870 was on the letter.", "943-476-5870"),
+    ("ES", "Mi DNI es 54362315-K.", "54362315-K"),
+    ("ES", "Mi NIE era X-2482300W.", "X-2482300W"),
+    ("ES", "DNI 54362315k escrito en minúscula", "54362315k"),
+    ("IT", "Il mio codice fiscale è RCCMNL83S18D969H.", "RCCMNL83S18D969H"),
+    ("PT", "Cartão de Cidadão 00000000 0 ZZ4.", "00000000 0 ZZ4"),
+    ("PT", "O meu número de contribuinte é 123456789.", "123456789"),
+    ("HU", "Az adóazonosító jelem 8123456700.", "8123456700"),
+    ("LU", "Mon matricule est 1983120105747.", "1983120105747"),
+]
+
+
+@pytest.mark.parametrize("country,text,value", NATIONAL_IDS, ids=[f"{c}-{v}" for c, _, v in NATIONAL_IDS])
+def test_national_id_of_every_country_is_found_with_its_exact_span(country, text, value):
+    assert ids(text) == [value]
+
+
+def test_every_eu_eea_country_has_a_layout():
+    eu_eea = set("AT BE BG HR CY CZ DK EE FI FR DE GR HU IS IE IT LV LI LT LU MT NL NO PL PT RO SK SI ES SE".split())
+    covered = {c for f in ni.ID_FORMATS for c in f.country.split("/")}
+    assert eu_eea | {"CH", "GB"} <= covered | {"SK"}
+    assert "SK" in {c for f in ni.ID_FORMATS for c in f.country.split("/")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ik woonde daar 111222333 dagen lang.",  # a BSN-valid number without any context word
+        "Mein Kontostand war 36574261809.",  # a valid German IdNr, no context
+        "The order 33392005961 came late.",  # a valid OIB, no context
+        "Il mio DNI è 54362315-Z.",  # wrong check letter
+        "Minu isikukood on 36805280108.",  # wrong check digit
+        "Mój PESEL to 44051401358.",  # wrong check digit
+        "NIE X-2482300A era falso.",  # wrong check letter
+        "codice RCCMNL83S18D969X non valido",  # wrong check character
+        "I paid 12345678 once and 7103192745 twice.",
+        "idea 111222333 identical",  # "id" inside other words is not a context word
+    ],
+)
+def test_national_id_near_misses_and_weak_numbers_without_context(text):
+    assert ids(text) == []
+
+
+def test_weak_checksums_need_context_strong_ones_do_not():
+    # the Dutch 11-proof passes about 9 % of random nine-digit numbers: never reported alone
+    rng = random.Random(3)
+    bsn_like = [n for n in ("".join(rng.choice("0123456789") for _ in range(9)) for _ in range(3000))
+                if ni.stdnum_check("nl.bsn")(n)]
+    assert 150 < len(bsn_like) < 450
+    assert all(ids(f"It was {n} in the end.") == [] for n in bsn_like[:50])
+    assert all(ids(f"Mijn BSN: {n}") == [n] for n in bsn_like[:50])
+    # context after the number counts too; the context word must be a whole word
+    assert ids(f"{bsn_like[0]} (BSN) was mine") == [bsn_like[0]]
+    scores = {
+        text[r.start : r.end]: r.score
+        for text in ("Mijn BSN is 111222333 en isikukood 36805280109.",)
+        for r in get_recognizers(["twoknow.national_id.v1"])[0].analyze(text, [])
+    }
+    assert scores == {"111222333": 0.95, "36805280109": 1.0}
+
+
+def test_national_id_spans_stop_at_unicode_letters_not_before_them():
+    # a number glued to a letter (any script) is part of a longer token: not an ID
+    assert ids("kood36805280109ä") == []
+    assert ids("Код:36805280109ж") == []
+    # Unicode context words count ("ЕГН", "EMŠO") and are matched as whole words only
+    assert ids("ЕГН: 8032056031") == ["8032056031"]
+    assert ids("ЕГНО 8032056031") == []
+
+
+# ----------------------------------------------------------------- Threema
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("Meine Threema-ID ist ECHOECHO, schreib mir.", "ECHOECHO"),
+        ("add me: A3K9XW2P if you want", "A3K9XW2P"),
+        ("*GWAY123 was the gateway", "*GWAY123"),
+        ("Threema: abcd1234", "abcd1234"),
+        ("kirjoita Threemassa 7XK2M9QA", "7XK2M9QA"),
+        ("Мой Треема K2D8PQ4X", "K2D8PQ4X"),
+        ("mój threema to HJ7K2P9Q.", "HJ7K2P9Q"),
+    ],
+)
+def test_threema_ids(text, value):
+    assert spans(["twoknow.threema_id.v1"], text, "de") == [("MESSAGING_HANDLE", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my threema is ABSOLUTE",  # an ordinary word in capitals
+        "I shouted HELLOOOO and WHATEVER at night",  # ALL-CAPS words without the word Threema
+        "the COVID19 thing and USB3",  # too short
+        "I used threema for anything really",  # lower-case word after Threema
+        "A3K9XW2P.onion was down",  # part of a host name
+        "My PPS number is 6433435F.",  # one letter only: an Irish PPS number, not Threema
+    ],
+)
+def test_threema_near_misses(text):
+    assert spans(["twoknow.threema_id.v1"], text, "en") == []
+
+
+# ----------------------------------------------------------------- phones of every region
+
+
+@pytest.mark.parametrize(
+    "language,text,value",
+    [
+        ("lv", "Zvani man 29123456 vakarā.", "29123456"),
+        ("lv", "Zvani +371 29 123 456.", "+371 29 123 456"),
+        ("lt", "Mano telefonas 8 612 34567.", "8 612 34567"),
+        ("et", "Minu number on 5123 4567.", "5123 4567"),
+        ("pl", "Dzwoń 601 234 567 wieczorem.", "601 234 567"),
+        ("ru", "Мой номер 8 (916) 123-45-67.", "8 (916) 123-45-67"),
+        ("es", "Llámame al 612 34 56 78.", "612 34 56 78"),
+        ("pt", "Liga (11) 98765-4321 à noite.", "(11) 98765-4321"),
+        ("fr", "Appelle 06 12 34 56 78.", "06 12 34 56 78"),
+        ("de", "Ruf an: 0043 664 1234567.", "0043 664 1234567"),
+        ("nl", "Bel 06-12345678.", "06-12345678"),
+        ("it", "Chiamami 347 123 4567.", "347 123 4567"),
+        ("da", "Ring 20 12 34 56.", "20 12 34 56"),
+        ("nb", "Ring 412 34 567.", "412 34 567"),
+        ("cs", "Volej 601 123 456.", "601 123 456"),
+        ("en", "Call +40 721 234 567 or +30 691 234 5678.", "+40 721 234 567"),
+    ],
+)
+def test_phone_numbers_of_the_answer_language_regions(language, text, value):
+    found = spans(["twoknow.phone_number.v1"], text, language)
+    assert ("PHONE_NUMBER", value) in found
+
+
+def test_personal_codes_are_not_phone_numbers_at_recognizer_level():
+    text = "isikukood 38001085718, PESEL 44051401359, CNP 1630615123457, tel +372 5123 4567"
+    assert spans(["twoknow.phone_number.v1"], text, "et") == [("PHONE_NUMBER", "+372 5123 4567")]
+
+
+# ----------------------------------------------------------------- long numbers in the registry
+
+
+def test_long_number_is_registered_like_every_recognizer():
+    assert LONG_NUMBER in registered_names() and LONG_NUMBER in DEFAULT_RECOGNIZERS
+    assert entity_type_of(LONG_NUMBER) == "ID_NUMBER"
+    assert LONG_NUMBER not in recognizer_names(long_numbers=False)
+    assert recognizer_names(["twoknow.url.v1", LONG_NUMBER], long_numbers=False) == ["twoknow.url.v1"]
+    assert recognizer_names(["twoknow.url.v1"]) == ["twoknow.url.v1", LONG_NUMBER]
+    text = "My account was 1234 5678 9012, in 2019 2020 2021 2022."
+    assert spans([LONG_NUMBER], text) == [("ID_NUMBER", "1234 5678 9012")]
+
+
+# ----------------------------------------------------------------- through the engine (class 10: wrong types)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from twoknow_text.deid import Deidentifier
+
+    return Deidentifier()
+
+
+def test_validated_personal_codes_win_over_phone_numbers_in_the_engine(engine):
+    texts = [
+        "Minu isikukood on 38001085718 ja ma kartsin.",
+        "My personal code 33309240064 was on the form.",
+        "Mi DNI es 54362315-K.",
+        "Mijn BSN is 111222333.",
+        "Meine Steuer-ID ist 36 574 261 809.",
+        "Call me at +372 5123 4567.",
+    ]
+    got = [
+        [(s.entity_type, t[s.start : s.end]) for s in found if s.entity_type in {"NATIONAL_ID", "PHONE_NUMBER", "ID_NUMBER"}]
+        for t, found in zip(texts, engine.analyze(texts))
+    ]
+    assert got == [
+        [("NATIONAL_ID", "38001085718")],
+        [("NATIONAL_ID", "33309240064")],
+        [("NATIONAL_ID", "54362315-K")],
+        [("NATIONAL_ID", "111222333")],
+        [("NATIONAL_ID", "36 574 261 809")],
+        [("PHONE_NUMBER", "+372 5123 4567")],
+    ]
+
+
+def test_long_numbers_flag_switches_the_registered_recognizer():
+    from twoknow_text.deid import DeidConfig, Deidentifier
+
+    text = "My account was 1234 5678 9012 at the bank."
+    on = Deidentifier(DeidConfig(ner=False)).analyze([text], ["en"])[0]
+    off = Deidentifier(DeidConfig(ner=False, long_numbers=False)).analyze([text], ["en"])[0]
+    assert [(s.entity_type, text[s.start : s.end]) for s in on] == [("ID_NUMBER", "1234 5678 9012")]
+    assert off == []
