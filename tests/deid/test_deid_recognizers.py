@@ -166,7 +166,7 @@ POSITIVES = [
     ("We moved to Mannerheimintie 12 B 5 in the spring.", "STREET_ADDRESS", "Mannerheimintie 12 B 5"),
     ("The clinic is on Drottninggatan 5.", "STREET_ADDRESS", "Drottninggatan 5"),
     ("They lived at Thorvald Meyers gate 22 in Oslo.", "STREET_ADDRESS", "Thorvald Meyers gate 22"),
-    ("Then Hämeenkatu 3 A 12, Tampere.", "STREET_ADDRESS", "Hämeenkatu 3 A 12"),
+    ("Then Hämeenkatu 3 A 12, Tampere.", "STREET_ADDRESS", "Hämeenkatu 3 A 12, Tampere"),  # town too
     ("The centre is on Kungsgatan 24 I was very lonely", "STREET_ADDRESS", "Kungsgatan 24"),
     ("I lived at 221B Baker St., Apt 4 then.", "STREET_ADDRESS", "221B Baker St., Apt 4"),
     ("Östra Hamngatan 3 was the office.", "STREET_ADDRESS", "Östra Hamngatan 3"),

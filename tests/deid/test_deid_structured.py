@@ -249,3 +249,86 @@ def test_long_numbers_flag_switches_the_registered_recognizer():
     off = Deidentifier(DeidConfig(ner=False, long_numbers=False)).analyze([text], ["en"])[0]
     assert [(s.entity_type, text[s.start : s.end]) for s in on] == [("ID_NUMBER", "1234 5678 9012")]
     assert off == []
+
+
+# ----------------------------------------------------------------- addresses (class 6): street, unit, postcode, town
+
+
+ADDRESSES = [
+    ("es", "Vivía en Calle Mayor 12, 3º B, 28013 Madrid con mi madre.", "Calle Mayor 12, 3º B, 28013 Madrid"),
+    ("es", "Mi piso: C/ Mayor 12, 28013 Madrid.", "C/ Mayor 12, 28013 Madrid"),
+    ("es", "La dirección era Avda. de la Constitución 5, 41001 Sevilla.", "Avda. de la Constitución 5, 41001 Sevilla"),
+    ("pl", "Mieszkałem przy ul. Długa 5/12, 00-238 Warszawa przez rok.", "ul. Długa 5/12, 00-238 Warszawa"),
+    ("pl", "Adres: al. Jerozolimskie 44, 00-024 Warszawa", "al. Jerozolimskie 44, 00-024 Warszawa"),
+    ("pl", "potem os. Tysiąclecia 12/4, 40-871 Katowice", "os. Tysiąclecia 12/4, 40-871 Katowice"),
+    ("fr", "J'habitais au 12 rue de la Paix, Apt 4, 75002 Paris.", "12 rue de la Paix, Apt 4, 75002 Paris"),
+    ("fr", "puis au 12 bis bd Voltaire, 75011 Paris", "12 bis bd Voltaire, 75011 Paris"),
+    ("fr", "au av. des Champs-Élysées 10 pendant un an", "av. des Champs-Élysées 10"),
+    ("it", "Abitavo in Via Roma 10, int. 3, 00184 Roma.", "Via Roma 10, int. 3, 00184 Roma"),
+    ("it", "lo studio era in Corso Buenos Aires 20, 20124 Milano", "Corso Buenos Aires 20, 20124 Milano"),
+    ("pt", "Morava na Rua Augusta 100, 3º Esq., 1200-195 Lisboa.", "Rua Augusta 100, 3º Esq., 1200-195 Lisboa"),
+    ("nl", "Ik woonde op Kerkstraat 12-3, 1017 GC Amsterdam.", "Kerkstraat 12-3, 1017 GC Amsterdam"),
+    ("lv", "Es dzīvoju Brīvības iela 55-12, Rīga, LV-1010.", "Brīvības iela 55-12, Rīga, LV-1010"),
+    ("lt", "Aš gyvenau Gedimino pr. 9-3, LT-01103 Vilnius.", "Gedimino pr. 9-3, LT-01103 Vilnius"),
+    ("et", "Ma elasin Narva mnt 7-15, 10117 Tallinn.", "Narva mnt 7-15, 10117 Tallinn"),
+    ("ru", "Я жил: ул. Ленина, д. 5, кв. 12, Москва, 101000.", "ул. Ленина, д. 5, кв. 12, Москва, 101000"),
+    ("ru", "потом проспект Мира 10, кв. 5 до весны", "проспект Мира 10, кв. 5"),
+    ("cs", "Bydlel jsem na Vodičkova 681/12, 110 00 Praha 1.", "Vodičkova 681/12, 110 00 Praha 1"),
+    ("sk", "Býval som na Obchodná 5, 811 06 Bratislava.", "Obchodná 5, 811 06 Bratislava"),
+    ("da", "Jeg boede på Nørrebrogade 12, 2. th., 2200 København N.", "Nørrebrogade 12, 2. th., 2200 København N"),
+    ("nb", "Jeg bodde i Storgata 5, 0155 Oslo.", "Storgata 5, 0155 Oslo"),
+    ("sv", "Jag bodde på Drottninggatan 5, lgh 1102, 111 51 Stockholm.", "Drottninggatan 5, lgh 1102, 111 51 Stockholm"),
+    ("fi", "Asuin Mannerheimintie 12 B 5, 00100 Helsinki.", "Mannerheimintie 12 B 5, 00100 Helsinki"),
+    ("de", "Ich wohnte am Marienplatz 1, 80331 München.", "Marienplatz 1, 80331 München"),
+]
+
+
+@pytest.mark.parametrize("language,text,value", ADDRESSES, ids=[a[0] + "-" + a[2][:20] for a in ADDRESSES])
+def test_whole_address_is_one_span(language, text, value):
+    assert spans(["twoknow.street_address.v1"], text, language) == [("STREET_ADDRESS", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I contacted them via Telegram 5 times.",
+        "via Roma 5 volte, poi basta",
+        "Windows 10, 80331 Munich was the file name",
+        "I used Windows 10 and iOS 16.4.1 and Android 12.",
+        "My PGP fingerprint is 31A2 1725 8736 CF6E E4F9 CF06 372C 6175 FE95 DE4E.",
+        "Kungsgatan 24 as I said before",  # "as" is a Finnish unit word, but not before a pronoun
+    ],
+)
+def test_address_near_misses(text):
+    found = spans(["twoknow.street_address.v1"], text)
+    # only the street itself may be reported, never a longer span built from the words after it
+    assert found in ([], [("STREET_ADDRESS", "Kungsgatan 24")])
+    assert text.startswith("Kungsgatan") or found == []
+
+
+def test_address_through_the_engine_is_one_span(engine):
+    texts = [
+        "Mieszkałem przy ul. Długa 5/12, 00-238 Warszawa przez rok.",
+        "Я жил: ул. Ленина, д. 5, кв. 12, Москва, 101000.",
+        "I lived at 12 rue de la Paix, Apt 4, 75002 Paris for a year.",
+    ]
+    found = [[(s.entity_type, t[s.start : s.end]) for s in spans_] for t, spans_ in zip(texts, engine.analyze(texts))]
+    assert found == [
+        [("STREET_ADDRESS", "ul. Długa 5/12, 00-238 Warszawa")],
+        [("STREET_ADDRESS", "ул. Ленина, д. 5, кв. 12, Москва, 101000")],
+        [("STREET_ADDRESS", "12 rue de la Paix, Apt 4, 75002 Paris")],
+    ]
+
+
+# ----------------------------------------------------------------- class 8: Unicode-aware edges
+
+
+def test_unicode_word_edges_in_structured_recognizers():
+    # a street name with non-ASCII letters is matched whole, not cut at the first one
+    assert spans(["twoknow.street_address.v1"], "przy ul. Świętokrzyska 12, 00-116 Warszawa") == [
+        ("STREET_ADDRESS", "ul. Świętokrzyska 12, 00-116 Warszawa")
+    ]
+    # Threema IDs and national numbers glued to a non-ASCII letter are not taken
+    assert spans(["twoknow.threema_id.v1"], "ÅA3K9XW2P") == []
+    assert spans(["twoknow.threema_id.v1"], "A3K9XW2Pä") == []
+    assert ids("ž36805280109") == []

@@ -38,6 +38,7 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 
+from twoknow_text.deid import addresses as _addr
 from twoknow_text.deid import national_ids as _ni
 from twoknow_text.deid import validators as v
 from twoknow_text.deid.registry import register
@@ -912,9 +913,10 @@ class ThreemaIdRecognizer(TwoknowPatternRecognizer):
 @functools.lru_cache(maxsize=4096)
 def _is_word(word: str, language: str) -> bool:
     """``word`` is an ordinary word in ``language`` or English (``wordfreq`` Zipf >= 1.5)."""
-    from wordfreq import zipf_frequency
+    from wordfreq import available_languages, zipf_frequency
 
-    return any(zipf_frequency(word, lang) >= 1.5 for lang in dict.fromkeys((language, "en")))
+    known = available_languages()
+    return any(zipf_frequency(word, lang) >= 1.5 for lang in dict.fromkeys((language, "en")) if lang in known)
 
 
 # "@everyone" and friends: Discord/Slack mentions and shorthand, not a person.
@@ -1139,37 +1141,57 @@ _STREET_QUALIFIER = (
     r"(?:Östra|Västra|Norra|Södra|Stora|Lilla|Nya|Gamla|Store|Lille|Nedre|Øvre|Vester|Øster|Nørre|Søndre|"
     r"Pohjoinen|Eteläinen|Itäinen|Läntinen|Vanha|Uusi|Sankt|Alte|Neue|Große|Kleine)"
 )
-# Street types written before the name: "Via Roma 131", "Rue de Virton 38", "Calle Mayor 5".
+# Street types written before the name ("Via Roma 131", "ul. Długa 5", "ул. Ленина, д. 5"), every language
 _PREFIX_TYPES = (
-    r"(?:Rue|Avenue|Boulevard|Chemin|Allée|Impasse|Quai|Via|Viale|Vicolo|Corso|Piazza|Piazzale|Largo|"
-    r"Rua|Avenida|Travessa|Praça|Calle|Carrer|Plaza|Paseo|Camino|Ulica|ul\.|Aleja|al\.)"
+    r"(?:" + "|".join(sorted({w for ws in _addr.PREFIX_TYPES.values() for w in ws}, key=len, reverse=True)) + r")"
+)
+# Street types written after the name as a word of their own ("Brīvības iela", "Narva mnt", "Gedimino pr.")
+_SUFFIX_TYPES = (
+    r"(?:" + "|".join(sorted({w for k, ws in _addr.SUFFIX_TYPES.items() if k not in ("nordic", "nl", "pl")
+                              for w in ws}, key=len, reverse=True)) + r")"
 )
 _PARTICLES = r"(?:(?:de|du|des|la|le|les|del|della|dei|degli|da|do|dos|das|di|van|von|der|d'|l')\s*)"
-_CAP = r"[A-ZÅÄÖÆØÜÀ-ÞĀ-Ž]"
-_LOW = r"[a-zåäöæøüéßðþíáóúýèàìòùç]"
+_CAP = _addr.UPPER
+_LOW = _addr.LOWER
+_NAME = _addr.NAME_WORD
 _UNIT = r"(?:,?\s+(?:Apt|Apartment|Flat|Unit|Suite|Ste|as\.|lgh\.?)\.?\s*#?\d{1,5}[A-Z]?(?![\w-])){0,2}"
-# house number, staircase letter (not the pronoun in "Kungsgatan 24 I was ..."), flat number
-_HOUSE = r"\d{1,4}(?:\s?(?!I\s+[a-z])[A-Z](?![\w']))?(?:\s?\d{1,3}(?![\d\w]))?(?:\s?[a-z](?![\w']))?"
+# house number, staircase letter (not the pronoun in "Kungsgatan 24 I was ..."), flat number, "12-3", "5/12"
+_HOUSE = (
+    r"\d{1,4}(?:\s?[/\-]\s?\d{1,4}(?!\d))?(?:\s?(?!I\s+[a-z])[A-Z](?![\w']))?(?:\s?\d{1,3}(?![\d\w]))?"
+    r"(?:\s?[a-z](?![\w']))?"
+)
 # ", 00100 Helsinki", ", 114 55 Stockholm", ", London NW1 6XE": the rest of a postal address
 _POSTAL_TAIL = (
-    r"(?:,?\s+(?:\d{5}|\d{3}\s\d{2}|\d{4})\s+" + r"[A-ZÅÄÖÆØÜÀ-Þ][\w'’-]+"
+    r"(?:,?\s+(?:\d{5}|\d{3}\s\d{2}|\d{4})\s+" + _NAME
     + r"|,\s+[A-Z][a-z]+,?\s+[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})?"
 )
 
 
 @_factory
 class StreetAddressRecognizer(TwoknowPatternRecognizer):
-    """Street addresses with a house number.
+    """Street addresses with a house number, with their unit, postcode and town as one span.
 
-    English ``12 Baker Street`` / ``221B Baker St., Apt 4``; compound Nordic,
+    The street (the *core*) in the order of its language: English
+    ``12 Baker Street`` / ``221B Baker St., Apt 4``; compound Nordic,
     German and Dutch names ``Mannerheimintie 12 B 5``, ``Drottninggatan 5``,
-    ``Östra Hamngatan 3``, ``Hauptstraße 3``, ``Rooseveltlaan 110``;
-    two-word ``Thorvald Meyers gate 22``; Romance ``Via Roma 131``,
-    ``Rue de Virton 38``, ``29 Rue de Tanger``; ``P.O. Box 123`` and a bare
-    ``Apt. 117`` / ``Suite 464`` unit.
+    ``Östra Hamngatan 3``, ``Hauptstraße 3``, ``Kerkstraat 12-3``;
+    two-word ``Thorvald Meyers gate 22``; a street-type word before the name
+    (Spanish, Portuguese, French, Italian, Polish, Russian, Czech/Slovak:
+    ``Calle Mayor 12``, ``C/ Mayor 12``, ``Avda. de la Constitución 5``,
+    ``12 rue de la Paix``, ``Via Roma 10``, ``ul. Długa 5/12``,
+    ``ул. Ленина, д. 5``) or after it as a word of its own (Latvian,
+    Lithuanian, Estonian: ``Brīvības iela 55-12``, ``Gedimino pr. 9-3``,
+    ``Narva mnt 7-15``); a capitalised name and number followed by a postcode
+    and town (``Vodičkova 681/12, 110 00 Praha 1``); ``P.O. Box 123`` and a
+    bare ``Apt. 117`` / ``Suite 464`` unit.
 
-    Case-sensitive on the street name (a capitalised name), so "3 times a
-    week on the road" or "via Telegram 5 times" is not an address.
+    Then the *tail* (:func:`twoknow_text.deid.addresses.extend_tail`): units
+    (``3º B``, ``int. 3``, ``кв. 12``), postcode and town (``28013 Madrid``,
+    ``00-238 Warszawa``, ``1017 GC Amsterdam``, ``LT-01103 Vilnius``) and a
+    town after a comma (``, Rīga``), all in the same span.
+
+    Case-sensitive on the street name (a capitalised name, any alphabet), so
+    "3 times a week on the road" or "via Telegram 5 times" is not an address.
     """
 
     ENTITY = "STREET_ADDRESS"
@@ -1177,8 +1199,8 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
     PATTERNS = (
         (
             "en_street",
-            r"(?<![\w/.-])\d{1,5}[A-Za-z]?(?:-\d{1,5})?,?\s+(?:" + _CAP + r"[\w'’-]+\s+){1,3}" + _EN_STREET_TYPES
-            + r"\b\.?" + _UNIT + _POSTAL_TAIL,
+            r"(?<![\w/.-])\d{1,5}[A-Za-z]?(?:-\d{1,5})?,?\s+(?:" + _NAME + r"\s+){1,3}" + _EN_STREET_TYPES
+            + r"(?!\w)\.?" + _UNIT + _POSTAL_TAIL,
             0.75,
             _CS,
         ),
@@ -1198,8 +1220,23 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
         ),
         (
             "prefix_type_street",
-            r"(?<![\w-])(?:\d{1,4}(?:\s?(?:bis|ter))?,?\s+)?" + _PREFIX_TYPES + r"\s+" + _PARTICLES + r"*"
-            + _CAP + r"[\w'’-]+(?:\s+" + _PARTICLES + r"*" + _CAP + r"[\w'’-]+){0,2}(?:,?\s+\d{1,4}[a-zA-Z]?(?![\w-]))?" + _UNIT,
+            r"(?<![\w-])(?:\d{1,4}(?:\s?(?:bis|ter))?,?\s+)?" + _PREFIX_TYPES + r"(?:(?<=[./])\s*|\s+)"
+            + _PARTICLES + r"*" + _NAME + r"(?:\s+" + _PARTICLES + r"*" + _NAME + r"){0,2}"
+            + r"(?:,?\s+" + _addr.HOUSE_NUMBER + r"(?![\w-]))?" + _UNIT,
+            0.7,
+            _CS,
+        ),
+        (
+            "suffix_type_street",
+            r"(?<![\w-])" + _NAME + r"(?:\s+" + _NAME + r")?\s+" + _SUFFIX_TYPES + r"(?:(?<=\.)|(?!\w))"
+            + r",?\s*" + _addr.HOUSE_NUMBER + r"(?![\w-])",
+            0.7,
+            _CS,
+        ),
+        (
+            "name_number_postcode",
+            r"(?<![\w-])" + _NAME + r"(?:\s+" + _NAME + r")?\s+" + _addr.HOUSE_NUMBER + r",?\s+"
+            + _addr.POSTCODE_STRICT + r"\s+" + _addr.town_pattern(),
             0.7,
             _CS,
         ),
@@ -1208,24 +1245,40 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
     )
     CONTEXT = ("address", "live", "lived", "street", "osoite", "adress", "home")
 
+    def prefilter(self, text):
+        return any(c.isdigit() for c in text)  # every address has a number
+
     def accept(self, text, match, start, end):
         end = _trim_trailing(text, start, end)
         value = text[start:end]
         # "for 12 Years Road"-like capitalised noise: the street name must not be a time word
         if re.match(r"\d+\s+(?:Years?|Months?|Weeks?|Days?|Times?|Hours?)\b", value):
             return None
+        if _addr.TIME_WORDS.match(text, end):
+            return None  # "Via Roma 5 times", "Narva mnt 3 korda"-like counts
         pattern = match.re.pattern
         if pattern.startswith("(?i:\\b(?:P") and value.split()[0].upper() in ("PL", "BOX"):
             # "PL 123" only next to a postcode-like context is too rare to trust alone
             if not re.search(r"\b\d{5}\b", text[end : end + 20]):
                 return None
-        if _PREFIX_TYPES in pattern:
-            # a Romance-style street needs its number, before or after the name
+        if _PREFIX_TYPES in pattern or _SUFFIX_TYPES in pattern:
+            # a street with a type word needs its number, before or after the name
             if not any(c.isdigit() for c in value):
                 return None
             if any(w.lower().strip(",.") in _NOT_A_NAME for w in value.split()[1:]):
                 return None  # "Via Telegram 5 times"
-        return start, end, -1.0
+        if value.split()[0].casefold() in _NOT_STREET_NAMES:
+            return None  # "Windows 10, 80331 ..."-like product names
+        return start, _addr.extend_tail(text, end), -1.0
+
+
+# Capitalised words that start a "name + number + postcode" or "name + type + number" match without
+# being a street (product names, months, days).
+_NOT_STREET_NAMES = frozenset(
+    """windows android ios iphone ipad galaxy version chapter page section level season episode
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,192 @@
+"""Street-address building blocks, as tables: street-type words per language, house numbers,
+units, postcodes and towns.
+
+An address is found in two steps by ``twoknow.street_address`` (in
+:mod:`twoknow_text.deid.recognizers`):
+
+1. a **core**: a street name with its street-type word and a house number,
+   in the order of the language ("Calle Mayor 12", "12 rue de la Paix",
+   "ul. Długa 5/12", "Brīvības iela 55-12", "Gedimino pr. 9-3",
+   "ул. Ленина, д. 5", "Kerkstraat 12-3", "Mannerheimintie 12 B 5"), or a
+   capitalised name and number followed by a postcode and town
+   ("Vodičkova 681/12, 110 00 Praha 1");
+2. the **tail** that follows it, piece by piece (:func:`extend_tail`):
+   units ("3º B", "Apt 4", "int. 3", "кв. 12", "m. 12"), postcode and town
+   ("28013 Madrid", "00-238 Warszawa", "1017 GC Amsterdam",
+   "LT-01103 Vilnius", "LV-1010", ", 101000") and a town after a comma
+   ("Rīga", "Москва"), so that the whole address is one span.
+
+Letters are Unicode-aware throughout: :data:`UPPER` and :data:`LOWER` are
+built from every cased letter of the Latin, Greek and Cyrillic blocks, so
+"Długa", "Brīvības", "Šeimyniškių", "Ленина" are names like "Baker".
+
+Pure module: no Presidio.
+
+>>> extend_tail("Calle Mayor 12, 3º B, 28013 Madrid, where", 14)
+34
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "UPPER",
+    "LOWER",
+    "NAME_WORD",
+    "PREFIX_TYPES",
+    "SUFFIX_TYPES",
+    "HOUSE_NUMBER",
+    "UNIT_WORDS",
+    "TIME_WORDS",
+    "LETTER_UNIT_WORDS",
+    "POSTCODE_STRICT",
+    "extend_tail",
+    "town_pattern",
+]
+
+
+def _letters(upper: bool) -> str:
+    ranges = [(0x41, 0x5B), (0x61, 0x7B), (0xC0, 0x250), (0x370, 0x400), (0x400, 0x530), (0x1E00, 0x1F00)]
+    chars = [chr(c) for a, b in ranges for c in range(a, b) if (chr(c).isupper() if upper else chr(c).islower())]
+    return "".join(re.escape(c) if c in "\\]^-" else c for c in chars)
+
+
+#: every upper-case / lower-case letter of the Latin, Greek and Cyrillic blocks, for character classes
+UPPER = "[" + _letters(True) + "]"
+LOWER = "[" + _letters(False) + "]"
+#: a capitalised word ("Długa", "Ленина", "D'Annunzio", "Saint-Denis")
+NAME_WORD = UPPER + r"(?:[^\W\d_]|['’\-](?=[^\W\d_]))+"
+
+#: Street-type words written *before* the name, per language (regex pieces, case-sensitive
+#: as written: a capitalised form and the lower-case form used after a house number).
+PREFIX_TYPES: dict[str, tuple[str, ...]] = {
+    "es": ("Calle", "calle", r"C/", r"c/", "Avenida", "avenida", r"Avda\.", r"avda\.", r"Av\.", r"av\.", "Paseo",
+           "paseo", r"Pº", r"Pza\.", "Plaza", "plaza", "Camino", "Carrer", "Ronda", "Travesía", "Glorieta",
+           r"Ctra\.", "Carretera", "Rambla", "Vía"),
+    "pt": ("Rua", "rua", r"R\.", "Avenida", "Travessa", r"Tv\.", "Praça", "Largo", "Estrada", "Alameda", "Calçada",
+           "Beco"),
+    "fr": ("Rue", "rue", "Avenue", "avenue", "Boulevard", "boulevard", r"Bd", r"bd", r"Bld", "Chemin", "chemin",
+           "Allée", "allée", "Impasse", "impasse", "Quai", "quai", "Place", "place", "Cours", "cours", "Route",
+           "route", "Faubourg", r"Fbg", "Chaussée", "chaussée", "Square", "Passage"),
+    "it": ("Via", "via", "Viale", "viale", r"V\.le", "Vicolo", "Corso", "corso", r"C\.so", "Piazza", "piazza",
+           r"P\.zza", "Piazzale", "Largo", "largo", "Strada", "strada", "Lungomare", "Contrada", "Borgo"),
+    "pl": (r"ul\.", "ulica", "ulicy", r"al\.", "aleja", "alei", r"os\.", "osiedle", r"pl\.", "plac", "placu"),
+    "ru": (r"ул\.", "улица", "ул", r"пр-т", "проспект", r"пр\.", r"пер\.", "переулок", r"б-р", "бульвар", r"ш\.",
+           "шоссе", r"наб\.", "набережная", r"пл\.", "площадь", r"мкр\.", "микрорайон", r"вул\.", "вулиця"),
+    "cs": (r"nám\.", "náměstí", "námestie", r"tř\.", "třída", "ulice", "ulica"),
+    "en": ("Avenue",),
+}
+
+#: Street-type words written *after* the name as a separate word, per language.
+SUFFIX_TYPES: dict[str, tuple[str, ...]] = {
+    "lv": ("iela", "ielā", "bulvāris", "gatve", "prospekts", "laukums", "šoseja", "aleja", "krastmala"),
+    "lt": ("g\\.", "gatvė", "gatvėje", "pr\\.", "prospektas", "al\\.", "alėja", "aikštė", "pl\\.", "skg\\."),
+    "et": ("tänav", "tänava", "tn\\.?", "mnt\\.?", "maantee", "pst\\.?", "puiestee", "tee", "põik", "väljak"),
+    "cs": ("třída", "ulice", "nábřeží", "náměstí", "nám\\.", "ulica", "námestie", "cesta", "nábrežie"),
+    "pl": ("Street",),
+    "ru": ("улица", "ул\\.", "проспект", "пр-т", "переулок", "пер\\.", "бульвар", "шоссе", "набережная", "площадь"),
+    "nordic": ("gate", "gata", "vei", "vej", "gade", "väg", "veg", "allé", "plass", "torg"),
+    "nl": ("straat", "laan", "weg", "plein", "gracht", "kade", "singel"),
+}
+
+#: a house number: "12", "12a", "55-12", "5/12", "681/12", "12 bis", "12-3", "д. 5"
+HOUSE_NUMBER = (
+    r"(?:(?:д\.|дом|n[º°o]\.?|nr\.?|No\.?)\s*)?\d{1,4}[a-zA-Zа-я]?(?:\s?[/\-]\s?\d{1,4}[a-zA-Zа-я]?)?"
+    r"(?:\s(?:bis|ter)(?!\w))?"
+)
+
+#: Words that introduce a flat, floor, staircase or building (case-insensitive);
+#: one-letter abbreviations need their dot.
+UNIT_WORDS: tuple[str, ...] = (
+    "apt", "apartment", "flat", "unit", "suite", "ste", "room", "floor",
+    "app", "appt", "appartement", "bât", "bâtiment", "étage", "esc", "escalier", "porte",
+    "piso", "puerta", "pta", "planta", "portal", "bloque", "escalera", "apto", "andar", "dto", "fracção",
+    "int", "interno", "scala", "sc", "piano",
+    "lok", "lokal", "mieszkanie", "mieszk", "kl", "klatka",
+    "кв", "квартира", "корп", "корпус", "стр", "строение", "подъезд", "эт", "этаж",
+    "korter", "dz", "dzīvoklis", "but", "butas", "byt", "lgh", "lägenhet", "bostad", "leil", "leilighet",
+    "as", "asunto", "rappu", "st", "th", "tv", "sal", "etage", "whg", "wohnung", "bus", "bte", "boîte",
+    r"m(?=\.)", r"k(?=\.)", r"p(?=\.)", r"d(?=\.)", r"č(?=\.)",
+)
+#: Words that may introduce a staircase or building *letter* ("esc. B", "scala C", "корп. 2").
+LETTER_UNIT_WORDS: tuple[str, ...] = (
+    "esc", "escalera", "scala", "sc", "bloque", "portal", "rappu", "bât", "bâtiment", "klatka", "корп", "корпус",
+    "apt", "flat", "unit", "suite", "porte", "puerta", "pta", "lit",
+)
+
+#: a time or quantity word right after a number: "Via Roma 5 times" is not an address
+TIME_WORDS = re.compile(
+    r"\s*(?:times?|years?|months?|weeks?|days?|hours?|minutes?|volte|anni|veces|años|vezes|anos|fois|ans|"
+    r"razy|lat|mal|jahre|раз|лет|часов|kertaa|vuotta|gånger|år|gange|ganger)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def town_pattern(max_words: int = 3) -> str:
+    """A town name: capitalised words, joined by spaces or hyphens, with particles and a district number."""
+    part = NAME_WORD
+    joiner = r"(?:[\s\-](?:(?:am|an|der|de|la|le|les|sur|del|di|da|do|im|upon|on)\s)?)"
+    return (
+        part + r"(?:" + joiner + part + r"){0," + str(max_words - 1) + r"}(?:\s\d{1,2}(?!\d))?"
+        r"(?:\s(?:Cedex|CEDEX)(?:\s\d{1,2})?)?"
+        # a district letter at the end: "København N", "Aarhus C"
+        r"(?:\s[A-ZÆØÅ](?=\s*(?:[,.;:!?)]|$)))?"
+    )
+
+
+_TOWN = town_pattern()
+_SEP = r"(?:,\s*|\s+|,?\s*[–—-]\s*)"
+_UNIT_RE = re.compile(
+    _SEP + r"(?:(?i:(?:" + "|".join(UNIT_WORDS) + r"))\.?\s*(?:n[º°o]\.?\s*|#\s*|nr\.?\s*)?"
+    r"\d{1,4}[a-zA-Zа-я]?(?:\s?[/\-]\s?\d{1,4})?"
+    r"|(?i:(?:" + "|".join(LETTER_UNIT_WORDS) + r"))\.?\s*[A-ZА-Я])(?![\w/])",
+)
+# "3º B", "3.º Esq.", "2º Dto.", "1er étage", "4e étage", "2ª planta", "1º izq"; Danish "2. th.", "st. tv."
+_ORDINAL_UNIT_RE = re.compile(
+    _SEP + r"(?:\d{1,2}\.?\s?(?:th|tv|mf)\.?(?!\w)|st\.\s?(?:th|tv|mf)\.?(?!\w)|"
+    r"\d{1,2}\s?(?:\.?[º°ª]|er|ère|e|ème)(?!\w)"
+    r"(?:\s*(?:-\s*)?(?i:(?:piso|planta|andar|étage|izq(?:da|uierda|\.)?|dcha\.?|der(?:echa|\.)?|esq(?:uerdo|uerda|\.)?|"
+    r"dto\.?|dir(?:eito|eita|\.)?|fte\.?|frente|centro|\d{1,2}[º°ª]))|\s*[A-Z](?!\w)\.?){0,2})",
+)
+#: a postcode strict enough to mark an address by itself (no bare 19xx/20xx year)
+POSTCODE_STRICT = (
+    r"(?:[A-Z]{1,2}-\s?\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?!\w)|\d{5}(?!\d)|(?!19|20)\d{4}(?!\d))"
+)
+# postcodes: 28013, 00-238, 1200-195, 114 55, 1017 GC, LV-1010, LT-01103, D-80331, 101000
+_POSTCODE = (
+    r"(?:(?:[A-Z]{1,2}-\s?)?(?:\d{2}-\d{3}|\d{4}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?!\w)|\d{4,6}))"
+)
+_POSTAL_RE = re.compile(_SEP + r"(?P<code>" + _POSTCODE + r")(?!\w)(?:\s+(?P<town>" + _TOWN + r"))?")
+_TOWN_RE = re.compile(r",\s*(?P<town>" + _TOWN + r")(?=\s*(?:[,.;:!?)]|$|\s+" + _POSTCODE + r"(?!\w)))")
+
+
+def extend_tail(text: str, end: int, max_pieces: int = 6) -> int:
+    """Grow an address ending at ``end`` over the units, postcode and town that follow it.
+
+    Returns the new end. A postcode without a town is taken only when it
+    carries a country prefix (``LV-1010``) or has five or six digits after a
+    comma (``, 101000``); a town alone only after a comma and before
+    punctuation, the end of the text or a postcode.
+    """
+    for _ in range(max_pieces):
+        m = _UNIT_RE.match(text, end) or _ORDINAL_UNIT_RE.match(text, end)
+        if m:
+            end = m.end()
+            continue
+        m = _POSTAL_RE.match(text, end)
+        if m and TIME_WORDS.match(text, m.end("code")):
+            break  # "..., 2019 Years": a count, not a postcode
+        if m and (
+            m.group("town")
+            or "-" in m.group("code")[:3]
+            or (text[end : end + 1] == "," and re.fullmatch(r"\d{5,6}", m.group("code")))
+        ):
+            end = m.end()
+            continue
+        m = _TOWN_RE.match(text, end)
+        if m:
+            end = m.end()
+            continue
+        break
+    return end
