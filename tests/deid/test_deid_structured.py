@@ -332,3 +332,22 @@ def test_unicode_word_edges_in_structured_recognizers():
     assert spans(["twoknow.threema_id.v1"], "ÅA3K9XW2P") == []
     assert spans(["twoknow.threema_id.v1"], "A3K9XW2Pä") == []
     assert ids("ž36805280109") == []
+
+
+@pytest.mark.parametrize(
+    "name,text,expected",
+    [
+        ("twoknow.messaging_handle.v1", "write to @jürgen.k on telegram", [("MESSAGING_HANDLE", "@jürgen.k")]),
+        ("twoknow.messaging_handle.v1", "my tg @anna.virtanen. Then", [("MESSAGING_HANDLE", "@anna.virtanen")]),
+        ("twoknow.messaging_handle.v1", "@иван_петров в телеграме", [("MESSAGING_HANDLE", "@иван_петров")]),
+        ("twoknow.email_address.v1", "mail jürgen.müller@gmx.de now", [("EMAIL_ADDRESS", "jürgen.müller@gmx.de")]),
+        ("twoknow.email_address.v1", "mail anna.k@müller.de now", [("EMAIL_ADDRESS", "anna.k@müller.de")]),
+        ("twoknow.email_address.v1", "contact: first.last@mail.example.com.",
+         [("EMAIL_ADDRESS", "first.last@mail.example.com")]),
+        # a context word inside another word introduces nothing ("техник" holds "ник")
+        ("twoknow.username.v1", "Мой техник Сергей помог.", []),
+        ("twoknow.username.v1", "Мой ник был shadow_fox.", [("USERNAME", "shadow_fox")]),
+    ],
+)
+def test_handles_and_emails_are_unicode_aware_and_not_cut(name, text, expected):
+    assert spans([name], text, "ru") == expected

@@ -342,6 +342,8 @@ class OnionAddressRecognizer(TwoknowPatternRecognizer):
 # --------------------------------------------------------------------------
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# a domain label in any alphabet (internationalised domain names)
+_ULABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 _MESSAGING_LINK = re.compile(
     r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog|discord\.gg|discord(?:app)?\.com/invite|matrix\.to)/"
 )
@@ -436,7 +438,8 @@ class TwoknowEmailRecognizer(TwoknowPatternRecognizer):
     PATTERNS = (
         (
             "email",
-            r"(?<![\w.+%-])[a-z0-9](?:[a-z0-9._%+-]{0,62}[a-z0-9_+-])?@(?:" + _LABEL + r"\.)+[a-z]{2,24}(?![\w-])",
+            # Unicode local part and domain labels ("jürgen.müller@gmx.de", "anna@müller.de")
+            r"(?<![\w.+%-])[^\W_](?:[\w.%+-]{0,62}[\w+-])?@(?:" + _ULABEL + r"\.)+[a-z]{2,24}(?![\w-])",
             0.95,
             _I,
         ),
@@ -828,7 +831,8 @@ class MessagingHandleRecognizer(TwoknowPatternRecognizer):
     PATTERNS = (
         (
             "at_handle",
-            r"(?<![\w@.+%-])@[a-z0-9_](?:[a-z0-9_.]{0,30}[a-z0-9_])?(?::" + _LABEL + r"(?:\." + _LABEL + r")+)?(?![\w@-])",
+            # letters of any alphabet ("@jürgen.k", "@иван_петров"); a trailing dot is the sentence's
+            r"(?<![\w@.+%-])@\w(?:[\w.]{0,30}\w)?(?::" + _LABEL + r"(?:\." + _LABEL + r")+)?(?![\w@-])",
             0.85,
             _I,
         ),
@@ -980,7 +984,7 @@ class UsernameRecognizer(TwoknowPatternRecognizer):
             r"\b(?:mitt\s+)?(?:användarnamn|smeknamn|alias)\s*(?:var|är|:)|"
             r"\b(?:mein\s+)?(?:Benutzername|Nutzername|Nickname|Spitzname)\s*(?:war|ist|lautet(?:e)?|:)|"
             r"\b(?:mi\s+)?(?:nombre\s+de\s+usuario|usuario|apodo)\s*(?:era|es|fue|:)|"
-            r"(?:мой\s+)?(?:ник(?:нейм)?|логин|юзернейм)\s*(?:был|было|—|-|:)?)\s*)" + _USERNAME_VALUE,
+            r"(?<!\w)(?:мой\s+)?(?:ник(?:нейм)?|логин|юзернейм)\s*(?:был|было|—|-|:)?)\s*)" + _USERNAME_VALUE,
             0.85,
             _CS,
         ),
