@@ -480,12 +480,12 @@ class TwoknowEmailRecognizer(TwoknowPatternRecognizer):
 # Phone numbers
 # --------------------------------------------------------------------------
 
-#: Regions tried for every answer, after the answer language's own (every EU/EEA
-#: country, Switzerland, the UK and the survey's other likely regions).
+#: Regions tried for every answer, after the answer language's own: the survey's
+#: countries and the most common others. Every other region is reached through
+#: the answer language (:data:`LANGUAGE_PHONE_REGIONS`) or a ``+``/``00`` country code.
 _PHONE_REGIONS = (
-    "FI", "SE", "NO", "DK", "IS", "EE", "LV", "LT", "PL", "DE", "AT", "CH", "LI", "GB", "IE", "NL", "BE", "LU",
-    "FR", "ES", "PT", "IT", "MT", "CZ", "SK", "HU", "SI", "HR", "RO", "BG", "GR", "CY",
-    "US", "CA", "BR", "MX", "AR", "AU", "NZ", "IN", "RU", "UA", "BY", "KZ",
+    "FI", "SE", "NO", "DK", "EE", "LV", "LT", "DE", "GB", "IE", "NL", "BE", "FR", "CH", "AT", "ES", "PT", "IT",
+    "PL", "CZ", "US", "BR", "AU", "NZ", "IN", "RU",
 )
 #: The regions an answer in a language most likely dials from, tried first.
 LANGUAGE_PHONE_REGIONS: dict[str, tuple[str, ...]] = {
@@ -512,11 +512,16 @@ _DIGIT_RUN = re.compile(r"\d[\d\s().\-/]{5,}\d")
 class TwoknowPhoneRecognizer(TwoknowPatternRecognizer):
     """International and national phone numbers, checked with ``phonenumbers``.
 
-    A candidate must be a *valid* number (``phonenumbers`` offline metadata)
-    for one of the regions in :data:`_PHONE_REGIONS` or carry a ``+`` country
-    code; North American ``(555) 123-4567`` / ``555-123-4567`` layouts count
+    A candidate must be a *valid* number (``phonenumbers`` offline metadata,
+    leniency ``VALID``) for one of the answer language's regions
+    (:data:`LANGUAGE_PHONE_REGIONS`: ``lv`` -> LV, ``ru`` -> RU/UA/BY/KZ,
+    ``pt`` -> PT/BR, ...), then one of :data:`_PHONE_REGIONS`, or carry a
+    ``+``/``00`` country code (any region); North American ``(555) 123-4567`` / ``555-123-4567`` layouts count
     too (fictional 555 numbers are still someone's way of writing a phone).
-    Dates, year ranges, prices, counts and short numbers are rejected.
+    Dates, year ranges, prices, counts and short numbers are rejected, and so
+    is a run that is a validated national identity number
+    (:func:`twoknow_text.deid.national_ids.is_strong_national_id`): an
+    Estonian isikukood or a PESEL is ``NATIONAL_ID``, not a phone.
     """
 
     ENTITY = "PHONE_NUMBER"
@@ -572,7 +577,7 @@ class TwoknowPhoneRecognizer(TwoknowPatternRecognizer):
     def _region_order(self) -> tuple[str, ...]:
         """The answer language's regions (:data:`LANGUAGE_PHONE_REGIONS`) first, then :attr:`regions`."""
         first = LANGUAGE_PHONE_REGIONS.get(self.supported_language, ())
-        return tuple(dict.fromkeys([r for r in first if r in self.regions] + list(self.regions)))
+        return tuple(dict.fromkeys(list(first) + list(self.regions)))
 
     def _hits(self, text):
         import phonenumbers
