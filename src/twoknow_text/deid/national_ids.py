@@ -22,7 +22,7 @@ never read as a phone number.
 
 Example
 -------
->>> [f.key for f in ID_FORMATS if f.accepts("38001085718")]
+>>> [f.key for f in ID_FORMATS if f.strong and f.accepts("38001085718")]
 ['ee_isikukood', 'lt_asmens_kodas']
 >>> is_strong_national_id("12345678Z")
 True
