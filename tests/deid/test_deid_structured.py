@@ -351,3 +351,13 @@ def test_unicode_word_edges_in_structured_recognizers():
 )
 def test_handles_and_emails_are_unicode_aware_and_not_cut(name, text, expected):
     assert spans([name], text, "ru") == expected
+
+
+def test_address_pieces_are_unioned_and_towns_do_not_run_across_lines():
+    # a unit match and the street after it are one address, nothing between them left out
+    text = "Apt. 117, Skoanveien 226, 8200 Fauske"
+    assert spans(["twoknow.street_address.v1"], text) == [("STREET_ADDRESS", "Apt. 117, Skoanveien 226, 8200 Fauske")]
+    # the town stops at the end of the line; a bare 4-digit number without a comma is not a postcode
+    text = "Kiannonkatu 98 Apt. 105, Oulu\nMobile 040 123 4567"
+    assert spans(["twoknow.street_address.v1"], text) == [("STREET_ADDRESS", "Kiannonkatu 98 Apt. 105, Oulu")]
+    assert spans(["twoknow.street_address.v1"], "Suite 541 6343 Skogstien") == [("STREET_ADDRESS", "Suite 541")]

@@ -126,12 +126,12 @@ TIME_WORDS = re.compile(
 def town_pattern(max_words: int = 3) -> str:
     """A town name: capitalised words, joined by spaces or hyphens, with particles and a district number."""
     part = NAME_WORD
-    joiner = r"(?:[\s\-](?:(?:am|an|der|de|la|le|les|sur|del|di|da|do|im|upon|on)\s)?)"
+    joiner = r"(?:[ \-](?:(?:am|an|der|de|la|le|les|sur|del|di|da|do|im|upon|on) )?)"
     return (
-        part + r"(?:" + joiner + part + r"){0," + str(max_words - 1) + r"}(?:\s\d{1,2}(?!\d))?"
-        r"(?:\s(?:Cedex|CEDEX)(?:\s\d{1,2})?)?"
+        part + r"(?:" + joiner + part + r"){0," + str(max_words - 1) + r"}(?: \d{1,2}(?!\d))?"
+        r"(?: (?:Cedex|CEDEX)(?: \d{1,2})?)?"
         # a district letter at the end: "København N", "Aarhus C"
-        r"(?:\s[A-ZÆØÅ](?=\s*(?:[,.;:!?)]|$)))?"
+        r"(?: [A-ZÆØÅ](?=[^\S\n]*(?:[,.;:!?)]|$)))?"
     )
 
 
@@ -153,12 +153,16 @@ _ORDINAL_UNIT_RE = re.compile(
 POSTCODE_STRICT = (
     r"(?:[A-Z]{1,2}-\s?\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?!\w)|\d{5}(?!\d)|(?!19|20)\d{4}(?!\d))"
 )
+# a postcode that needs no comma before it: five digits, or a national layout with a separator or letters
+_NO_COMMA_POSTCODE = re.compile(
+    r"[A-Z]{1,2}-\s?\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{5}"
+)
 # postcodes: 28013, 00-238, 1200-195, 114 55, 1017 GC, LV-1010, LT-01103, D-80331, 101000
 _POSTCODE = (
     r"(?:(?:[A-Z]{1,2}-\s?)?(?:\d{2}-\d{3}|\d{4}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?!\w)|\d{4,6}))"
 )
-_POSTAL_RE = re.compile(_SEP + r"(?P<code>" + _POSTCODE + r")(?!\w)(?:\s+(?P<town>" + _TOWN + r"))?")
-_TOWN_RE = re.compile(r",\s*(?P<town>" + _TOWN + r")(?=\s*(?:[,.;:!?)]|$|\s+" + _POSTCODE + r"(?!\w)))")
+_POSTAL_RE = re.compile(_SEP + r"(?P<code>" + _POSTCODE + r")(?!\w)(?:[^\S\n]+(?P<town>" + _TOWN + r"))?")
+_TOWN_RE = re.compile(r",[^\S\n]*(?P<town>" + _TOWN + r")(?=[^\S\n]*(?:[,.;:!?)]|$|\n|[^\S\n]+" + _POSTCODE + r"(?!\w)))")
 
 
 def extend_tail(text: str, end: int, max_pieces: int = 6) -> int:
@@ -177,6 +181,10 @@ def extend_tail(text: str, end: int, max_pieces: int = 6) -> int:
         m = _POSTAL_RE.match(text, end)
         if m and TIME_WORDS.match(text, m.end("code")):
             break  # "..., 2019 Years": a count, not a postcode
+        if m and text[end : end + 1] != "," and not _NO_COMMA_POSTCODE.fullmatch(m.group("code")):
+            m = None  # "Apt. 117 5720 Skoanveien": without a comma only an unmistakable postcode
+        if m and m.group("town") and re.match(r"[^\S\n]+\d", text[m.end() :]):
+            m = None  # "62314 Mellemvej 32": the "town" is the next street
         if m and (
             m.group("town")
             or "-" in m.group("code")[:3]

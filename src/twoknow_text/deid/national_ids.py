@@ -163,7 +163,7 @@ ID_FORMATS: tuple[IdFormat, ...] = (
     IdFormat("lu_matricule", "LU", "matricule (numéro d'identification)", r"(?:19|20)\d{2}\s?\d{4}\s?\d{5}",
              v.is_lu_matricule, True, library="own (stdnum Luhn + Verhoeff)"),
     IdFormat("fr_nir", "FR", "NIR (numéro de sécurité sociale)",
-             r"[1-478]\s?\d{2}\s?\d{2}\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}\s?\d{2}", _upper(stdnum_check("fr.nir")), True, _I),
+             r"[12]\s?\d{2}\s?\d{2}\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}\s?\d{2}", _upper(stdnum_check("fr.nir")), True, _I),
     IdFormat("ie_pps", "IE", "PPS number", r"\d{7}[A-W][ABWTXZ]?", _upper(stdnum_check("ie.pps")), True, _I),
     IdFormat("gb_nino", "GB", "National Insurance number (no checksum; strict letters)",
              r"[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]", v.is_uk_nino, True, library="own"),

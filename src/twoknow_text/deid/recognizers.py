@@ -263,6 +263,11 @@ class TwoknowPatternRecognizer(PatternRecognizer):
                     },
                 )
             )
+        return self._select(text, results)
+
+    @staticmethod
+    def _select(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+        """Settle overlaps between this recognizer's own hits (default: :func:`_resolve_overlaps`)."""
         return _resolve_overlaps(results)
 
 
@@ -1237,15 +1242,16 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
         ),
         (
             "suffix_type_street",
-            r"(?<![\w-])" + _NAME + r"(?:\s+" + _NAME + r")?\s+" + _SUFFIX_TYPES + r"(?:(?<=\.)|(?!\w))"
-            + r",?\s*" + _addr.HOUSE_NUMBER + r"(?![\w-])",
+            r"(?<![\w-])" + _NAME + r"(?:[^\S\n]+" + _NAME + r")?[^\S\n]+" + _SUFFIX_TYPES + r"(?:(?<=\.)|(?!\w))"
+            + r",?[^\S\n]*" + _addr.HOUSE_NUMBER + r"(?![\w-])",
             0.7,
             _CS,
         ),
         (
             "name_number_postcode",
-            r"(?<![\w-])" + _NAME + r"(?:\s+" + _NAME + r")?\s+" + _addr.HOUSE_NUMBER + r",?\s+"
-            + _addr.POSTCODE_STRICT + r"\s+" + _addr.town_pattern(),
+            # the comma is required: "Suite 541 6343 Skogstien" is not a street and postcode
+            r"(?<![\w-])" + _NAME + r"(?:[^\S\n]+" + _NAME + r")?[^\S\n]+" + _addr.HOUSE_NUMBER + r",[^\S\n]*"
+            + _addr.POSTCODE_STRICT + r"[^\S\n]+" + _addr.town_pattern(),
             0.7,
             _CS,
         ),
@@ -1256,6 +1262,20 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
 
     def prefilter(self, text):
         return any(c.isdigit() for c in text)  # every address has a number
+
+    @staticmethod
+    def _select(text, results):
+        """Overlapping or adjacent pieces of one address ("Apt. 117, Skoanveien 226") become one span."""
+        results = sorted(results, key=lambda r: (r.start, -r.end))
+        out: list[RecognizerResult] = []
+        for r in results:
+            if out and (r.start < out[-1].end or re.fullmatch(r",?[^\S\n]*", text[out[-1].end : r.start])):
+                last = out[-1]
+                last.end = max(last.end, r.end)
+                last.score = max(last.score, r.score)
+                continue
+            out.append(r)
+        return out
 
     def accept(self, text, match, start, end):
         end = _trim_trailing(text, start, end)
