@@ -59,18 +59,19 @@ LOWER = "[" + _letters(False) + "]"
 NAME_WORD = UPPER + r"(?:[^\W\d_]|['’\-](?=[^\W\d_]))+"
 
 #: Street-type words written *before* the name, per language (regex pieces, case-sensitive
-#: as written: a capitalised form and the lower-case form used after a house number).
+#: as written). Lower-case forms only where the word is rarely anything else ("calle",
+#: "rue", "via", "ul."): "il corso Java 8", "le cours Python 3", "a long paseo" are not streets.
 PREFIX_TYPES: dict[str, tuple[str, ...]] = {
     "es": ("Calle", "calle", r"C/", r"c/", "Avenida", "avenida", r"Avda\.", r"avda\.", r"Av\.", r"av\.", "Paseo",
-           "paseo", r"Pº", r"Pza\.", "Plaza", "plaza", "Camino", "Carrer", "Ronda", "Travesía", "Glorieta",
+           r"Pº", r"Pza\.", "Plaza", "Camino", "Carrer", "Ronda", "Travesía", "Glorieta",
            r"Ctra\.", "Carretera", "Rambla", "Vía"),
     "pt": ("Rua", "rua", r"R\.", "Avenida", "Travessa", r"Tv\.", "Praça", "Largo", "Estrada", "Alameda", "Calçada",
            "Beco"),
     "fr": ("Rue", "rue", "Avenue", "avenue", "Boulevard", "boulevard", r"Bd", r"bd", r"Bld", "Chemin", "chemin",
-           "Allée", "allée", "Impasse", "impasse", "Quai", "quai", "Place", "place", "Cours", "cours", "Route",
-           "route", "Faubourg", r"Fbg", "Chaussée", "chaussée", "Square", "Passage"),
-    "it": ("Via", "via", "Viale", "viale", r"V\.le", "Vicolo", "Corso", "corso", r"C\.so", "Piazza", "piazza",
-           r"P\.zza", "Piazzale", "Largo", "largo", "Strada", "strada", "Lungomare", "Contrada", "Borgo"),
+           "Allée", "allée", "Impasse", "impasse", "Quai", "quai", "Place", "Cours", "Route",
+           "Faubourg", r"Fbg", "Chaussée", "chaussée", "Passage"),
+    "it": ("Via", "via", "Viale", "viale", r"V\.le", "Vicolo", "Corso", r"C\.so", "Piazza", "piazza",
+           r"P\.zza", "Piazzale", "Largo", "Strada", "Lungomare", "Contrada", "Borgo"),
     "pl": (r"ul\.", "ulica", "ulicy", r"al\.", "aleja", "alei", r"os\.", "osiedle", r"pl\.", "plac", "placu"),
     "ru": (r"ул\.", "улица", "ул", r"пр-т", "проспект", r"пр\.", r"пер\.", "переулок", r"б-р", "бульвар", r"ш\.",
            "шоссе", r"наб\.", "набережная", r"пл\.", "площадь", r"мкр\.", "микрорайон", r"вул\.", "вулиця"),
@@ -82,7 +83,7 @@ PREFIX_TYPES: dict[str, tuple[str, ...]] = {
 SUFFIX_TYPES: dict[str, tuple[str, ...]] = {
     "lv": ("iela", "ielā", "bulvāris", "gatve", "prospekts", "laukums", "šoseja", "aleja", "krastmala"),
     "lt": ("g\\.", "gatvė", "gatvėje", "pr\\.", "prospektas", "al\\.", "alėja", "aikštė", "pl\\.", "skg\\."),
-    "et": ("tänav", "tänava", "tn\\.?", "mnt\\.?", "maantee", "pst\\.?", "puiestee", "tee", "põik", "väljak"),
+    "et": ("tänav", "tänava", "tn\\.?", "mnt\\.?", "maantee", "pst\\.?", "puiestee", "põik", "väljak"),
     "cs": ("třída", "ulice", "nábřeží", "náměstí", "nám\\.", "ulica", "námestie", "cesta", "nábrežie"),
     "pl": ("Street",),
     "ru": ("улица", "ул\\.", "проспект", "пр-т", "переулок", "пер\\.", "бульвар", "шоссе", "набережная", "площадь"),
