@@ -361,3 +361,19 @@ def test_address_pieces_are_unioned_and_towns_do_not_run_across_lines():
     text = "Kiannonkatu 98 Apt. 105, Oulu\nMobile 040 123 4567"
     assert spans(["twoknow.street_address.v1"], text) == [("STREET_ADDRESS", "Kiannonkatu 98 Apt. 105, Oulu")]
     assert spans(["twoknow.street_address.v1"], "Suite 541 6343 Skogstien") == [("STREET_ADDRESS", "Suite 541")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Ho seguito il corso Java 8 online.", "le cours Python 3 était dur", "Green tee 5 was cold", "un paseo Largo 3",
+     "In 2018 I moved to Berlin, 2019 Munich.", "Route 66 was long", "Smith et al. 2019 said so"],
+)
+def test_ordinary_words_before_a_number_are_not_streets(text):
+    assert spans(["twoknow.street_address.v1"], text) == []
+
+
+def test_brazilian_cep_is_part_of_the_address():
+    text = "Morei na Rua das Flores, 123, Apto 45, 01234-567 São Paulo."
+    assert spans(["twoknow.street_address.v1"], text, "pt") == [
+        ("STREET_ADDRESS", "Rua das Flores, 123, Apto 45, 01234-567 São Paulo")
+    ]
