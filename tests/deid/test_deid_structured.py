@@ -377,3 +377,17 @@ def test_brazilian_cep_is_part_of_the_address():
     assert spans(["twoknow.street_address.v1"], text, "pt") == [
         ("STREET_ADDRESS", "Rua das Flores, 123, Apto 45, 01234-567 São Paulo")
     ]
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("Адрес: 101000, Москва, ул. Ленина, д. 5, кв. 12.", "101000, Москва, ул. Ленина, д. 5, кв. 12"),
+        ("Mieszkałem: 00-238 Warszawa, ul. Długa 5/12.", "00-238 Warszawa, ul. Długa 5/12"),
+        ("Then, ul. Długa 5 was it", "ul. Długa 5"),  # a capitalised word and a comma alone are not a town
+        ("In 2019, Calle Mayor 5 was home", "Calle Mayor 5"),  # a year before the street is not its number
+        ("12, rue de la Paix, 75002 Paris", "12, rue de la Paix, 75002 Paris"),
+    ],
+)
+def test_postcode_and_town_written_before_the_street(text, value):
+    assert spans(["twoknow.street_address.v1"], text) == [("STREET_ADDRESS", value)]

@@ -42,6 +42,7 @@ __all__ = [
     "LETTER_UNIT_WORDS",
     "POSTCODE_STRICT",
     "extend_tail",
+    "extend_head",
     "town_pattern",
 ]
 
@@ -199,3 +200,19 @@ def extend_tail(text: str, end: int, max_pieces: int = 6) -> int:
             continue
         break
     return end
+
+
+# "00-238 Warszawa, " / "101000, Москва, " written before the street (Polish and Russian order)
+_HEAD_RE = re.compile(
+    r"(?<![\w-])(?:" + POSTCODE_STRICT + r"|\d{6}),?[^\S\n]+(?:" + _TOWN + r"),[^\S\n]*$"
+)
+
+
+def extend_head(text: str, start: int) -> int:
+    """Grow an address starting at ``start`` over a postcode and town written before it.
+
+    Only with the postcode: a capitalised word and a comma alone ("Then, ul. ...")
+    are too often something else.
+    """
+    m = _HEAD_RE.search(text, max(0, start - 60), start)
+    return m.start() if m else start

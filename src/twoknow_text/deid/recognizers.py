@@ -1285,6 +1285,10 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
             return None
         if _addr.TIME_WORDS.match(text, end):
             return None  # "Via Roma 5 times", "Narva mnt 3 korda"-like counts
+        year = re.match(r"(?:19|20)\d\d,\s*", value)
+        if year and any(c.isdigit() for c in value[year.end() :]):
+            start += year.end()  # "In 2019, Calle Mayor 5": a year, not the house number
+            value = text[start:end]
         pattern = match.re.pattern
         if pattern.startswith("(?i:\\b(?:P") and value.split()[0].upper() in ("PL", "BOX"):
             # "PL 123" only next to a postcode-like context is too rare to trust alone
@@ -1298,7 +1302,7 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
                 return None  # "Via Telegram 5 times"
         if value.split()[0].casefold() in _NOT_STREET_NAMES:
             return None  # "Windows 10, 80331 ..."-like product names
-        return start, _addr.extend_tail(text, end), -1.0
+        return _addr.extend_head(text, start), _addr.extend_tail(text, end), -1.0
 
 
 # Capitalised words that start a "name + number + postcode" or "name + type + number" match without
