@@ -31,18 +31,18 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "UPPER",
+    "HOUSE_NUMBER",
+    "LETTER_UNIT_WORDS",
     "LOWER",
     "NAME_WORD",
+    "POSTCODE_STRICT",
     "PREFIX_TYPES",
     "SUFFIX_TYPES",
-    "HOUSE_NUMBER",
-    "UNIT_WORDS",
     "TIME_WORDS",
-    "LETTER_UNIT_WORDS",
-    "POSTCODE_STRICT",
-    "extend_tail",
+    "UNIT_WORDS",
+    "UPPER",
     "extend_head",
+    "extend_tail",
     "town_pattern",
 ]
 

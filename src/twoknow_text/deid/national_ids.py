@@ -33,19 +33,23 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+
+from stdnum.exceptions import ValidationError
 
 from twoknow_text.deid import validators as v
 
 __all__ = [
-    "IdFormat",
-    "ID_FORMATS",
-    "CONTEXT_WORDS",
-    "GENERIC_CONTEXT",
-    "COUNTRY_CONTEXT",
-    "CONTEXT_BEFORE",
     "CONTEXT_AFTER",
+    "CONTEXT_BEFORE",
+    "CONTEXT_WORDS",
+    "COUNTRY_CONTEXT",
+    "EDGE_AFTER",
+    "EDGE_BEFORE",
+    "GENERIC_CONTEXT",
+    "ID_FORMATS",
+    "IdFormat",
     "has_id_context",
     "is_strong_national_id",
     "stdnum_check",
@@ -57,8 +61,8 @@ CONTEXT_AFTER = 24
 
 # Unicode-aware edges: a number glued to a letter, digit, '+', '-', '/' or a
 # decimal point is part of something else (a phone with '+', a date, a price).
-_PRE = r"(?<![\w+\-/.,])"
-_POST = r"(?![\w\-/]|[.,]\d)"
+EDGE_BEFORE = r"(?<![\w+\-/.,])"
+EDGE_AFTER = r"(?![\w\-/]|[.,]\d)"
 
 
 def stdnum_check(module: str, **kwargs) -> Callable[[str], bool]:
@@ -72,7 +76,7 @@ def stdnum_check(module: str, **kwargs) -> Callable[[str], bool]:
         mod = load()
         try:
             mod.validate(value, **kwargs)
-        except Exception:  # stdnum's ValidationError and its subclasses
+        except (ValidationError, ValueError, IndexError):  # a malformed value never raises further
             return False
         return True
 
@@ -94,9 +98,10 @@ class IdFormat:
     flags: int = 0
     library: str = "python-stdnum"
 
-    @functools.cached_property
-    def compiled(self) -> re.Pattern[str]:
-        return re.compile(_PRE + "(?:" + self.regex + ")" + _POST, self.flags)
+    @property
+    def pattern(self) -> str:
+        """The layout as a search pattern, with the Unicode-aware edges."""
+        return EDGE_BEFORE + "(?:" + self.regex + ")" + EDGE_AFTER
 
     def accepts(self, value: str) -> bool:
         """``value`` (the whole string) has this layout and passes the check."""

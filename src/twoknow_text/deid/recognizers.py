@@ -1100,7 +1100,7 @@ class NationalIdRecognizer(TwoknowPatternRecognizer):
     ENTITY = "NATIONAL_ID"
     NAME = "twoknow.national_id.v1"
     PATTERNS = tuple(
-        (f.key, _ni._PRE + "(?:" + f.regex + ")" + _ni._POST, 1.0 if f.strong else 0.95, f.flags)
+        (f.key, f.pattern, 1.0 if f.strong else 0.95, f.flags)
         for f in _ni.ID_FORMATS
     )
     CONTEXT = ("hetu", "henkilötunnus", "personnummer", "fødselsnummer", "cpr", "isikukood", "pesel", "bsn",

@@ -572,9 +572,11 @@ def _stdnum_ok(module: str, value: str, **kwargs) -> bool:
     """``stdnum.<module>.validate(value)`` succeeded."""
     import importlib
 
+    from stdnum.exceptions import ValidationError
+
     try:
         importlib.import_module(f"stdnum.{module}").validate(value, **kwargs)
-    except Exception:  # stdnum.exceptions.ValidationError and subclasses
+    except (ValidationError, ValueError, IndexError):  # a malformed value never raises further
         return False
     return True
 
