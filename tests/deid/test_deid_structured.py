@@ -391,3 +391,8 @@ def test_brazilian_cep_is_part_of_the_address():
 )
 def test_postcode_and_town_written_before_the_street(text, value):
     assert spans(["twoknow.street_address.v1"], text) == [("STREET_ADDRESS", value)]
+
+
+def test_bare_domains_with_non_ascii_letters_are_found_whole():
+    assert spans(["twoknow.url.v1"], "katso päivä-sivu.fi/keskustelu nyt") == [("URL", "päivä-sivu.fi/keskustelu")]
+    assert spans(["twoknow.url.v1"], "see müller-shop.de/x") == [("URL", "müller-shop.de/x")]

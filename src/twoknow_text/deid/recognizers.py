@@ -373,7 +373,7 @@ class TwoknowUrlRecognizer(TwoknowPatternRecognizer):
         ("url_www", r"(?<![\w.@-])www\.[^\s<>\"'`]+", 0.9, _I),
         (
             "url_bare",
-            r"(?<![\w.@/-])(?P<host>(?:" + _LABEL + r"\.)+(?P<tld>[a-z]{2,24}))(?![\w-])"
+            r"(?<![\w.@/-])(?P<host>(?:" + _ULABEL + r"\.)+(?P<tld>[a-z]{2,24}))(?![\w-])"
             r"(?P<rest>(?::\d{2,5})?(?:/[^\s<>\"'`]*)?)",
             0.85,
             _I,
