@@ -44,6 +44,8 @@ from ..errors import DeidError
 from ..records import Corpus
 from .allowlist import AllowList
 from .config import NER_ENTITIES, DeidConfig
+from .lexical import CUE_WORDS, lexical_spans
+from .lexicon import get_lexicon
 from .pseudonyms import Pseudonymizer, ephemeral_key
 from .report import DeidReport
 from .spans import DetectedSpan
@@ -418,7 +420,12 @@ class Deidentifier:
             spans.extend(_capitalised_names(text, self.allow_list_))
         if cfg.capitalised_name_heuristic and lang == "en" and "ORGANIZATION" in self.entities_:
             spans.extend(_workplace_names(text, self.allow_list_))
-        return postprocess(text, spans, self.allow_list_, extend_names=cfg.extend_name_spans)
+        if cfg.lexical:
+            spans.extend(
+                s for s in lexical_spans(text, lang, self.allow_list_, ner_language=lang in self.ner_languages_)
+                if s.entity_type in self.entities_
+            )
+        return postprocess(text, spans, self.allow_list_, extend_names=cfg.extend_name_spans, lang=lang)
 
     # -- replacement ------------------------------------------------------
 
@@ -762,27 +769,92 @@ def _long_number_recognizer(lang: str):
 
 
 def postprocess(
-    text: str, spans: list[DetectedSpan], allow: AllowList, *, extend_names: bool = True
+    text: str, spans: list[DetectedSpan], allow: AllowList, *, extend_names: bool = True, lang: str = "en"
 ) -> list[DetectedSpan]:
     """Clean, filter, extend and merge raw spans into a sorted, non-overlapping list."""
     cleaned: list[DetectedSpan] = []
     for s in spans:
         if s.entity_type in _NAME_TYPES:
-            s = _trim(text, s)
+            if not s.recognizer.startswith(_LEXICAL_RECOGNIZERS):  # those are already word-exact
+                s = _trim(text, s)
             if s is None or allow.is_allowed(text[s.start : s.end]):
                 continue
-            if s.recognizer == _NER_RECOGNIZER and not any(ch.isalpha() for ch in text[s.start : s.end]):
+            if s.recognizer == _NER_RECOGNIZER and _ner_false_alarm(text, s):
                 continue
         elif text[s.start : s.end].casefold() in allow.terms:
             continue
         elif s.entity_type == "URL" and allow.is_platform_domain(text[s.start : s.end]):
             continue
+        if s.entity_type in _WORD_TYPES:
+            s = _whole_words(text, s)
         cleaned.append(s)
     if extend_names:
         cleaned = [_extend_name(text, s, allow) if s.entity_type in _NAME_TYPES else s for s in cleaned]
         cleaned.extend(_repeat_names(text, cleaned))
     cleaned = [_extend_phone(text, s) if s.entity_type == "PHONE_NUMBER" else s for s in cleaned]
-    return _merge(text, cleaned)
+    protected = allow.protected_ranges(text)
+    if protected:
+        cleaned = [s for s in cleaned if s.entity_type not in _WORD_TYPES
+                   or not any(a <= s.start and s.end <= b for a, b in protected)]
+    return [_retype(text, s, lang) for s in _merge(text, cleaned)]
+
+
+#: Recognizers of :mod:`.lexical`: their spans are exact words already, lowercase allowed.
+_LEXICAL_RECOGNIZERS = ("twoknow.cue_", "twoknow.lexicon", "twoknow.sign_off")
+#: Types whose spans always cover whole words ("w Gdańsku", not "w [PERSON]ńsku").
+_WORD_TYPES = frozenset({*NER_ENTITIES, "USERNAME"})
+
+
+def _whole_words(text: str, s: DetectedSpan) -> DetectedSpan:
+    """Grow a span that starts or ends inside a word to that word's edges (Unicode letters)."""
+    start, end = s.start, s.end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_") and text[start].isalnum():
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_") and text[end - 1].isalnum():
+        end += 1
+    if (start, end) == (s.start, s.end):
+        return s
+    return DetectedSpan(s.entity_type, start, end, s.score, s.recognizer)
+
+
+@functools.lru_cache(maxsize=20000)
+def _english_zipf(word: str) -> float:
+    """How common ``word`` is in English (wordfreq's Zipf scale; only the English list is loaded, ~40 MB)."""
+    import wordfreq
+
+    return wordfreq.zipf_frequency(word, "en")
+
+
+def _ner_false_alarm(text: str, s: DetectedSpan) -> bool:
+    """A one-word NER span that is an ordinary English word or an acronym, not a name.
+
+    The small English model tags "Groups", "IP" or a sentence-initial
+    "Loneliness" as names or organisations; a word the name/place lexicon
+    knows is kept unless it is far more common as a word ("Will", "Hope" as
+    words are kept only when NER saw more than one word).
+    """
+    value = text[s.start : s.end]
+    words = _WORD.findall(value)
+    if len(words) != 1:
+        return False
+    w = words[0]
+    if w.isupper() and len(w) <= 4:
+        return s.entity_type != "LOCATION" or get_lexicon().lookup(w, "en") is None
+    z = _english_zipf(w.casefold())
+    entry = get_lexicon().lookup(w, "en")
+    if entry is None:
+        return z >= 4.0
+    return z >= 5.5
+
+
+def _retype(text: str, s: DetectedSpan, lang: str) -> DetectedSpan:
+    """A one-word PERSON that the lexicon knows only as a place of 15,000+ people becomes LOCATION."""
+    if s.entity_type != "PERSON" or " " in text[s.start : s.end].strip():
+        return s
+    entry = get_lexicon().lookup(text[s.start : s.end], lang)
+    if entry is not None and entry.population >= 15000 and not entry.given:
+        return DetectedSpan("LOCATION", s.start, s.end, s.score, s.recognizer)
+    return s
 
 
 def _trim(text: str, s: DetectedSpan) -> DetectedSpan | None:
@@ -822,7 +894,7 @@ def _extend_name(text: str, s: DetectedSpan, allow: AllowList) -> DetectedSpan:
         m = re.match(r"[ \t]+((?:(?:%s)[ \t]+)*)([^\W\d_][\w'’\-]*)" % "|".join(_PARTICLES), text[end:])
         if not m or not _is_cap_word(m.group(2)) or allow.is_allowed(m.group(2)):
             break
-        if m.group(2).casefold().rstrip("'’s") in _STOP_CAPS:
+        if m.group(2).casefold().rstrip("'’s") in _STOP_CAPS or m.group(2).casefold() in CUE_WORDS:
             break
         end += m.end()
     # left: "Dr Anna" keeps the title outside; "Maria |Virtanen" when NER only got the surname
@@ -831,7 +903,7 @@ def _extend_name(text: str, s: DetectedSpan, allow: AllowList) -> DetectedSpan:
         if not m or not _is_cap_word(m.group(1)) or allow.is_allowed(m.group(1)):
             break
         w = m.group(1)
-        if w.casefold().rstrip(".") in _TITLES or w.casefold() in _STOP_CAPS:
+        if w.casefold().rstrip(".") in _TITLES or w.casefold() in _STOP_CAPS or w.casefold() in CUE_WORDS:
             break
         before = text[: m.start(1)]
         if not before.strip() or _SENT_END.search(before):  # sentence-initial word: could be anything

