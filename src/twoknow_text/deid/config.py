@@ -52,6 +52,10 @@ class DeidConfig(StrictModel):
     score_threshold: float = Field(0.4, ge=0.0, le=1.0)
     entity_thresholds: dict[str, float] = Field(default_factory=dict)
     allow_list: list[str] = Field(default_factory=list, description="Extra terms never redacted.")
+    #: codebooks whose code labels and seed words are never redacted (a product or platform
+    #: that is a code must survive); null or [] with ``keep_default_codebook`` uses the bundled one
+    keep_codebooks: list[str] = Field(default_factory=list)
+    keep_default_codebook: bool = True
     deny_list: list[str] = Field(default_factory=list, description="Extra terms always redacted (as DENY_LIST).")
     languages: list[str] = Field(default_factory=lambda: list(DEFAULT_LANGUAGES))
     default_language: str = "en"

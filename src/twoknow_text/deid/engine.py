@@ -45,7 +45,7 @@ from ..records import Corpus
 from .allowlist import AllowList
 from .config import NER_ENTITIES, DeidConfig
 from .lexical import CUE_WORDS, lexical_spans
-from .lexicon import get_lexicon
+from .lexicon import english_zipf, get_lexicon
 from .pseudonyms import Pseudonymizer, ephemeral_key
 from .report import DeidReport
 from .spans import DetectedSpan
@@ -217,7 +217,7 @@ class Deidentifier:
         import_presidio()
         from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-        self.allow_list_ = AllowList(cfg.allow_list)
+        self.allow_list_ = AllowList([*cfg.allow_list, *codebook_keep_terms(cfg)])
         ner_models = {lang: m for lang, m in cfg.spacy_models.items() if lang in cfg.languages} if cfg.ner else {}
         # Presidio needs an NLP engine even when NER is off; it then stays unused.
         models = [{"lang_code": lang, "model_name": m} for lang, m in ner_models.items()] or [
@@ -495,6 +495,24 @@ class Deidentifier:
         for i, lang in zip(need, detected, strict=True):
             hints[i] = lang
         return hints
+
+
+def codebook_keep_terms(cfg: DeidConfig) -> list[str]:
+    """Code labels and seed words of the codebooks in ``cfg.keep_codebooks`` (and the bundled one):
+    the keep-list that makes a product or platform that is a code survive de-identification."""
+    from ..codebook import load_codebook
+
+    paths: list[str | None] = list(cfg.keep_codebooks)
+    if cfg.keep_default_codebook:
+        paths.append(None)
+    terms: list[str] = []
+    for path in paths:
+        cb = load_codebook(path)
+        for code in cb.codes:
+            terms.append(code.label)
+            terms.extend(code.seed_words)
+        terms.extend(c.label for c in cb.categories)
+    return terms
 
 
 def _make_artifacts(doc, ents, lang: str, nlp_engine):
@@ -817,14 +835,6 @@ def _whole_words(text: str, s: DetectedSpan) -> DetectedSpan:
     return DetectedSpan(s.entity_type, start, end, s.score, s.recognizer)
 
 
-@functools.lru_cache(maxsize=20000)
-def _english_zipf(word: str) -> float:
-    """How common ``word`` is in English (wordfreq's Zipf scale; only the English list is loaded, ~40 MB)."""
-    import wordfreq
-
-    return wordfreq.zipf_frequency(word, "en")
-
-
 def _ner_false_alarm(text: str, s: DetectedSpan) -> bool:
     """A one-word NER span that is an ordinary English word or an acronym, not a name.
 
@@ -840,11 +850,13 @@ def _ner_false_alarm(text: str, s: DetectedSpan) -> bool:
     w = words[0]
     if w.isupper() and len(w) <= 4:
         return s.entity_type != "LOCATION" or get_lexicon().lookup(w, "en") is None
-    z = _english_zipf(w.casefold())
-    entry = get_lexicon().lookup(w, "en")
+    z = english_zipf(w.casefold())
+    lex = get_lexicon()
+    entry = lex.lookup(w, "en")
     if entry is None:
         return z >= 4.0
-    return z >= 5.5
+    # a word of another survey language in a short answer read as English ("Mitt", "Una")
+    return max(z, lex.max_zipf(entry.lemma)) >= 5.5
 
 
 def _retype(text: str, s: DetectedSpan, lang: str) -> DetectedSpan:

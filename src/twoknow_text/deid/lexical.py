@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable
 
 from .allowlist import AllowList
-from .lexicon import Lexicon, LexiconEntry, get_lexicon
+from .lexicon import Lexicon, LexiconEntry, english_zipf, get_lexicon
 from .spans import DetectedSpan
 
 __all__ = ["CUES", "CUE_WORDS", "lexical_spans", "cue_matches", "is_function_word"]
@@ -305,13 +305,15 @@ def _norm(lang: str | None) -> str:
     return {"no": "nb", "nn": "nb"}.get(lang, lang)
 
 
-# What may stand between a cue and its value: a copula, "on <Platform>", punctuation, a possessive.
+# What may stand between a cue and its value. Handles: a copula or colon, possibly after a few
+# words ("my nickname on that forum was X", "nimimerkkini foorumilla oli X"), else nothing.
+_COPULA = (r"(?:was|is|were|became|used\s+to\s+be|oli|on|olen|var|är|er|war|ist|lautet|lautete|era|es|fue|"
+           r"était|est|c'est|é|foi|è|to|jest|był|była|było|bija|ir|buvo|yra|oli|был|была|было|это|byl|byla|je|"
+           r"ble|blev|werd|wordt|as)")
 _BRIDGE = {
     "handle": re.compile(
-        r"(?:\s*(?:on|at|in|for|there|na|w|в|на|auf|bei|en|em|su|op|på|i|sur|dans)\s+[\w.]+)?"
-        r"(?:\s*(?:was|is|were|are|be|became|:|=|-|–|—|oli|on|var|är|war|ist|lautet|lautete|era|es|fue|était|est|"
-        r"c'est|é|foi|era|è|was|is|był|była|było|to|jest|bija|buvo|yra|был|была|было|это|byl|byla|je|"
-        r"er|var|ble|was|used\s+to\s+be|called)\b)*\s*(?:[:=\-–—]\s*)?[\"'“‘«(\[<]?",
+        r"(?:(?:\s+[^\s:=,.;!?]+){0,3}?\s+" + _COPULA + r"(?![\w])\s*(?:[:=\-–—]\s*)?|\s*[:=\-–—]\s*|\s+)"
+        r"[\"'“‘«(\[<]?",
         re.IGNORECASE,
     ),
     "name": re.compile(r"(?:\s*[,:\-–—]?\s*)(?:(?:is|was|called|named|heter|hedder|heißt|heet|se\s+llama|"
@@ -321,6 +323,12 @@ _BRIDGE = {
                         re.IGNORECASE),
 }
 _HANDLE_VALUE = re.compile(_HANDLE_TOKEN)
+# "call me X", "known as X", "меня звали X": the value follows at once.
+_DIRECT_BRIDGE = re.compile(r"\s*(?:[:=\-–—]\s*)?[\"'“‘«(\[<]?")
+_DIRECT_CUE_ENDS = frozenset(
+    """me as by mnie mind mig meg mich moi minua mani mane меня мене mi kā kaip kui como comme come als som jako как
+    як nimellä""".split()
+)
 _WORD_AT = re.compile(r"[^\W\d_][\w'’\-]*")
 
 
@@ -350,7 +358,8 @@ def lexical_spans(
 def _cue_spans(text: str, lang: str, allow: AllowList, lex: Lexicon) -> Iterable[DetectedSpan]:
     for m in _cue_regex(lang).finditer(text):
         kind = m.lastgroup or ""
-        bridge = _BRIDGE[kind].match(text, m.end())
+        direct = kind == "handle" and m.group().split()[-1].casefold() in _DIRECT_CUE_ENDS
+        bridge = (_DIRECT_BRIDGE if direct else _BRIDGE[kind]).match(text, m.end())
         pos = bridge.end() if bridge else m.end()
         if kind == "handle":
             v = _HANDLE_VALUE.match(text, pos)
@@ -359,7 +368,7 @@ def _cue_spans(text: str, lang: str, allow: AllowList, lex: Lexicon) -> Iterable
             value = v.group().rstrip(".-")
             end = v.start() + len(value)
             if (len(value) < 2 or is_function_word(value, lang) or allow.is_allowed(value)
-                    or allow.is_platform_inflection(value)):
+                    or allow.is_platform_inflection(value) or _ordinary_word(text, v.start(), value)):
                 continue
             out_type = "USERNAME"
             yield DetectedSpan(out_type, v.start(), end, 0.85, "twoknow.cue_handle.v1")
@@ -368,6 +377,23 @@ def _cue_spans(text: str, lang: str, allow: AllowList, lex: Lexicon) -> Iterable
         if words:
             etype = "PERSON" if kind == "name" else "LOCATION"
             yield DetectedSpan(etype, words[0], words[1], 0.7, f"twoknow.cue_{kind}.v1")
+
+
+def _ordinary_word(text: str, start: int, value: str) -> bool:
+    """A plain lowercase word after a handle cue ("my username was deleted"), unless quoted."""
+    if start > 0 and text[start - 1] in "\"'“‘«(":
+        return False
+    if not value.isalpha() or not value.islower():
+        return False
+    return value in _NOT_A_VALUE or english_zipf(value) >= 3.5
+
+
+#: Words that follow "my nickname was" in other languages without being a nickname.
+_NOT_A_VALUE = frozenset(
+    """poistettu salainen sama eri anonyymi raderat hemligt samma anonymt gelöscht geheim anonym borrado secreto
+    anónimo удален удалён supprimé secret anonyme cancellato segreto anonimo apagado anónimo verwijderd geheim
+    usunięty tajny anonimowy kustutatud salajane dzēsts slepens ištrintas slaptas smazaný tajný видалений""".split()
+)
 
 
 def _value_words(text: str, pos: int, lang: str, allow: AllowList, lex: Lexicon, kind: str) -> tuple[int, int] | None:
@@ -448,42 +474,45 @@ def _lexicon_spans(text: str, lang: str, allow: AllowList, lex: Lexicon, *, ner_
 
 
 def _judge(text: str, start: int, word: str, e: LexiconEntry, lang: str, lex: Lexicon, *, ner_language: bool) -> str | None:
-    """PERSON, LOCATION or None for a lexicon hit, from case, position and how common the word is."""
+    """PERSON, LOCATION or None for a lexicon hit, from case, position and how common the word is.
+
+    ``z`` is how common the lemma is as an ordinary word in the answer's
+    language, ``zmax`` the most common it is in any language (so that a
+    Swedish "Mitt" or Spanish "Una" in a short answer taken for English is
+    still a word), ``z_form`` how common the inflected form itself is in
+    English ("bed", "logs" are forms of place names somewhere).
+    """
     z = lex.zipf(e.lemma, lang)
-    z_en = lex.zipf(e.lemma, "en") if lang != "en" else z
-    lower = word[0].islower()
-    allcaps = word.isupper()
-    if allcaps and len(word) <= 4:
+    zmax = lex.max_zipf(e.lemma)
+    z_en = lex.zipf(e.lemma, "en")
+    z_form = english_zipf(word.casefold()) if e.inflected else z_en
+    if word.isupper() and len(word) <= 4:
         return None  # IP, VPN, ISP, USB: acronyms
-    initial = _sentence_initial(text, start)
     big_place = e.population >= 15000
-    place_type = "LOCATION" if e.is_place and (not e.is_name or e.population >= 100000 or e.inflected) else None
-    name_type = "PERSON" if e.is_name else None
-    etype = place_type or name_type or "LOCATION"
-    # German capitalises every noun; a lexicon hit there must be rarer as a word.
-    noun_caps = lang in ("de", "lb")
-    if lower:
-        if e.inflected and not e.lower_is_word and (e.is_place and e.population >= 5000 or e.given):
-            return etype
-        # a lowercase word is a name only when it is rare as a word here and in English
-        if e.given and z < 3.0 and z_en < 3.0 and len(word) >= 4:
+    place_type = "LOCATION" if e.is_place and (not e.given or e.population >= 100000 or e.inflected) else None
+    etype = place_type or ("PERSON" if e.is_name else "LOCATION")
+    if z_form >= 3.5:
+        return None  # an English word that happens to be a form of a name or place somewhere
+    if word[0].islower():
+        if e.inflected and not e.lower_is_word and e.population >= 5000:
+            return "LOCATION"
+        if e.given and zmax < 4.5 and z_en < 3.0 and len(word) >= 4:
             return "PERSON"
-        if e.is_place and e.population >= 100000 and z < 3.0 and z_en < 3.0 and len(word) >= 4:
+        if e.is_place and e.population >= 100000 and zmax < 4.5 and z_en < 3.0 and len(word) >= 4:
             return "LOCATION"
         return None
     if e.inflected and not e.lower_is_word:
-        return etype if (e.is_place and (big_place or not initial)) or e.given else None
-    limit_mid = 4.5
-    if noun_caps and not (e.given or (e.is_place and big_place)):
-        limit_mid = 3.5  # a German surname or village that is also a noun: "Weiß", "Bach"
-    limit_initial = 3.0 if noun_caps else (4.0 if ner_language else 4.8)
-    common = max(z, z_en if lang == "en" or ner_language else z)
+        return etype if (e.is_place and e.population >= 5000) or e.given else None
+    initial = _sentence_initial(text, start)
     if initial:
-        if e.given and common < limit_initial:
-            return "PERSON" if not (e.is_place and big_place and not e.given) else etype
-        if e.is_place and big_place and common < limit_initial:
+        if e.given and zmax < 4.8:
+            return "PERSON" if not (e.is_place and big_place and e.population > 100000) else etype
+        if e.is_place and big_place and zmax < 4.5:
             return etype
         return None
-    if common < limit_mid and (e.given or e.is_place or (e.surname and not noun_caps)):
+    noun_caps = lang in ("de", "lb")  # German capitalises every noun
+    limit = 4.5 if not noun_caps or e.given or (e.is_place and big_place) else 3.5
+    common = max(z, z_en) if ner_language or noun_caps else z
+    if common < limit and zmax < 5.5 and (e.given or e.is_place or e.surname):
         return etype
     return None

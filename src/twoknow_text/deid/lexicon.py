@@ -25,7 +25,7 @@ import gzip
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["Lexicon", "LexiconEntry", "get_lexicon", "LEXICON_LANGUAGES"]
+__all__ = ["Lexicon", "LexiconEntry", "get_lexicon", "english_zipf", "LEXICON_LANGUAGES"]
 
 #: Column order of the Zipf values in the data files (see scripts/build_lexicons.py).
 LEXICON_LANGUAGES = ("en", "fi", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "nb", "pl", "et", "lv", "lt", "ru",
@@ -109,18 +109,31 @@ class Lexicon:
         col = _COL.get(_ZIPF_STAND_IN.get(lang, lang), 0)
         return int(z.split(",")[col]) / 10
 
+    def max_zipf(self, word: str) -> float:
+        """The highest Zipf frequency of ``word`` as an ordinary word in any of the languages.
+
+        Names stay below about 4.7 even in their own language ("mikko" 5.0 and
+        "anna" 5.4 are the exceptions); words such as "mitt", "una", "olin" or
+        "will" are 5.5 and above somewhere.
+        """
+        z = self._zipf.get(word.casefold())
+        return max(int(x) for x in z.split(",")) / 10 if z else 0.0
+
     def lookup(self, word: str, lang: str) -> LexiconEntry | None:
         """The lexicon's entry for ``word`` in an answer written in ``lang``, or None.
 
         The word itself is tried first, then as an inflected form of a name or
-        place in ``lang``, then in any other language (a Finnish place name in
-        an answer detected as English).
+        place in ``lang``, then, for a capitalised word that is not an English
+        word, in any other language (a Finnish place name in an answer
+        detected as English).
         """
         key = word.casefold()
         direct = self._entry(key, key, inflected=False, lower_is_word=False)
         if direct is not None:
             return direct
-        form = self._forms.get(lang, {}).get(key) or self._any_form.get(key)
+        form = self._forms.get(lang, {}).get(key)
+        if form is None and word[:1].isupper() and english_zipf(key) < 3.0:
+            form = self._any_form.get(key)
         if form is None:
             return None
         lemma, lower = form
@@ -141,3 +154,16 @@ class Lexicon:
 def get_lexicon() -> Lexicon:
     """The process-wide lexicon (loaded on first use, about a second)."""
     return Lexicon()
+
+
+@functools.lru_cache(maxsize=50000)
+def english_zipf(word: str) -> float:
+    """How common ``word`` is in English (wordfreq's Zipf scale, 0-8).
+
+    Only wordfreq's English list is ever loaded (about 40 MB): English words
+    turn up in answers in every language, and it is the list the English
+    NER's false alarms are checked against.
+    """
+    import wordfreq
+
+    return wordfreq.zipf_frequency(word, "en")
