@@ -855,6 +855,8 @@ def _ner_false_alarm(text: str, s: DetectedSpan) -> bool:
     entry = lex.lookup(w, "en")
     if entry is None:
         return z >= 4.0
+    if entry.population >= 15000:
+        return z >= 5.5  # "Helsinki" is common in Finnish because it is a city
     # a word of another survey language in a short answer read as English ("Mitt", "Una")
     return max(z, lex.max_zipf(entry.lemma)) >= 5.5
 

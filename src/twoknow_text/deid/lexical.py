@@ -509,6 +509,9 @@ def _judge(text: str, start: int, word: str, e: LexiconEntry, lang: str, lex: Le
             return "PERSON" if not (e.is_place and big_place and e.population > 100000) else etype
         if e.is_place and big_place and zmax < 4.5:
             return etype
+        # a city is common in its own language because it is a city ("Tampere", "Helsinki")
+        if e.is_place and e.population >= 100000 and z_en < 4.5 and z < 6.0:
+            return etype
         return None
     noun_caps = lang in ("de", "lb")  # German capitalises every noun
     limit = 4.5 if not noun_caps or e.given or (e.is_place and big_place) else 3.5
