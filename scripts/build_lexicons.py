@@ -25,6 +25,13 @@ Output files
     (alternate names in Europe and for cities of 100,000+ elsewhere);
     country names; ``population`` is the largest place of that name
     (countries: 10**9).
+``common.tsv.gz``
+    ``language  words``: the language's most common words from wordfreq 3.1.1
+    (data CC BY-SA 4.0; code Apache 2.0): letters only, Zipf 2.8 and above,
+    at most 40,000 per language; for Estonian, which wordfreq lacks, the
+    lowercase lemmas of simplemma's dictionary. A
+    capitalised word that is one of these (or ends in one: "Työstressi")
+    is not taken for a name on its capital letter alone.
 ``forms.tsv.gz``
     ``language  form  lemma  lower_is_word``: inflected forms from simplemma
     2.0.0's dictionaries (MIT; built from Wiktionary) whose lemma is a name or
@@ -32,7 +39,7 @@ Output files
     "Москве" -> "москва"). ``lower_is_word`` is 1 when the lowercase form is
     also an ordinary word of that language ("toivo": hope).
 
-Run: ``python scripts/build_lexicons.py`` (about 3 minutes, 2.5 GB at peak,
+Run: ``python scripts/build_lexicons.py [--common-only]`` (about 3 minutes, 2.5 GB at peak,
 needs ``pip install names-dataset==3.3.1``). The output is deterministic.
 """
 
@@ -170,8 +177,43 @@ def build_forms(names: dict[str, str], places: dict[str, int]) -> list[tuple[str
     return sorted(set(rows))
 
 
+COMMON_MIN_ZIPF = 2.8
+COMMON_MAX = 40_000
+
+
+def build_common() -> None:
+    import wordfreq
+
+    with gzip.open(OUT / "common.tsv.gz", "wt", encoding="utf-8", compresslevel=9) as f:
+        for lang in LANGS:
+            try:
+                words = []
+                for w in wordfreq.iter_wordlist(lang):
+                    if wordfreq.zipf_frequency(w, lang) < COMMON_MIN_ZIPF or len(words) >= COMMON_MAX:
+                        break
+                    if len(w) >= 2 and re.fullmatch(r"[^\W\d_]+", w):
+                        words.append(w)
+            except LookupError:  # no wordfreq list: the language's lowercase lemmas from simplemma instead
+                words = _simplemma_lemmas(lang)
+            if words:
+                f.write(lang + "\t" + " ".join(words) + "\n")
+
+
+def _simplemma_lemmas(lang: str) -> list[str]:
+    from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+    try:
+        d = DefaultDictionaryFactory().get_dictionary(lang)
+    except Exception:
+        return []
+    return sorted({v for v in d.values() if v.islower() and len(v) >= 2 and re.fullmatch(r"[^\W\d_]+", v)})
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    build_common()
+    if "--common-only" in sys.argv:
+        return
     names = build_names()
     print("names", len(names), file=sys.stderr)
     places = build_places()

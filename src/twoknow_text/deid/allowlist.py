@@ -97,7 +97,8 @@ _TIME_PATTERN = re.compile(
 #: Case endings and clitics seen on loanwords in Finnish, Swedish and German answers.
 _CASE_ENDINGS = frozenset(
     """a ä ia iä n in ssa ssä issa issä sta stä ista istä lla llä illa illä lta ltä ilta iltä lle ille
-    iin hin ksi iksi na nä ina inä t it s en et ens ets e es""".split()
+    iin hin ksi iksi na nä ina inä t it s en et ens ets e es
+    i is ist ile il ilt iga ini ks ga sse st le lt""".split()  # the last line: Estonian ("Tori", "Toris")
 )
 
 _SPACE = re.compile(r"\s+")

@@ -379,7 +379,7 @@ class Deidentifier:
         ]
         if (cfg.capitalised_name_heuristic and lang not in self.ner_languages_ and lang not in _NOUN_CAPS
                 and "PERSON" in self.entities_):
-            spans.extend(capitalised_names(text, self.allow_list_))
+            spans.extend(capitalised_names(text, self.allow_list_, lang))
         if cfg.capitalised_name_heuristic and lang == "en" and "ORGANIZATION" in self.entities_:
             spans.extend(workplace_names(text, self.allow_list_))
         if cfg.lexical:

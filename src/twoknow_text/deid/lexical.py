@@ -29,6 +29,7 @@ from collections.abc import Iterable
 
 from .allowlist import AllowList
 from .lexicon import Lexicon, LexiconEntry, english_zipf, get_lexicon
+from .recognizers import _NOT_A_NAME
 from .spans import DetectedSpan
 
 __all__ = ["CUES", "CUE_WORDS", "lexical_spans", "cue_matches", "is_function_word"]
@@ -48,13 +49,14 @@ _SENT_BREAK = re.compile(r"(?:^|[.!?…:;\n\"“”«»()\[\]]|\s[-–—]\s)\s*
 
 CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
-        "handle": ("nickname", "nick", "username", "user name", "user id", "handle", "screen name", "alias",
+        "handle": ("i was called", "i'm called", "i called myself", "went by the name", "my nick is", "name on there was", "nickname", "nick", "username", "user name", "user id", "handle", "screen name", "alias",
                    "gamertag", "display name", "login", "account name", "online name", "known as", "went by",
                    "go by", "goes by", "called me", "call me", "calls me", "they knew me as", "pseudonym",
                    "my id", "id is", "tag is"),
         "name": ("wife", "husband", "son", "daughter", "brother", "sister", "mother", "mom", "mum", "father", "dad",
                  "friend", "girlfriend", "boyfriend", "partner", "fiancé", "fiancée", "uncle", "aunt", "cousin",
                  "colleague", "coworker", "co-worker", "boss", "therapist", "counsellor", "counselor", "psychologist",
+                 "psychiatrist", "social worker", "nurse", "teacher", "pastor", "priest", "supervisor",
                  "doctor", "neighbour", "neighbor", "roommate", "flatmate", "ex", "stepdad", "stepmom", "grandma",
                  "grandpa", "grandmother", "grandfather", "named", "my name is", "my name's", "i am called",
                  "i'm called", "name was", "name is", "mr", "mrs", "ms", "dr", "miss", "talked to", "told",
@@ -64,7 +66,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "staying in", "work in", "working in"),
     },
     "fi": {
-        "handle": ("nimimerkki", "nimimerkkini", "nimimerkillä", "nimimerkkinä", "käyttäjänimi", "käyttäjänimeni",
+        "handle": ("olin nimeltäni", "nimensä on", "nimeni oli", "käytin nimimerkkiä", "käyttäjänimellä", "nimimerkkiä", "nimimerkki", "nimimerkkini", "nimimerkillä", "nimimerkkinä", "käyttäjänimi", "käyttäjänimeni",
                    "käyttäjätunnus", "käyttäjätunnukseni", "tunnus", "tunnukseni", "nikki", "nikkini", "lempinimi",
                    "lempinimeni", "kutsu minua", "kutsuivat minua", "minua kutsuttiin", "tunnettiin nimellä",
                    "nimellä", "alias"),
@@ -77,7 +79,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "kaupunki", "kaupungissa", "kylässä", "lähellä"),
     },
     "sv": {
-        "handle": ("smeknamn", "smeknamnet", "användarnamn", "användarnamnet", "alias", "nick", "kalla mig",
+        "handle": ("jag hette", "hette jag", "heter jag", "jag kallade mig", "kallade mig för", "smeknamn", "smeknamnet", "användarnamn", "användarnamnet", "alias", "nick", "kalla mig",
                    "kallade mig", "känd som", "kallad"),
         "name": ("fru", "frun", "hustru", "make", "maken", "son", "sonen", "dotter", "dottern", "bror", "brodern",
                  "syster", "systern", "mamma", "pappa", "vän", "vännen", "kompis", "kompisen", "flickvän", "pojkvän",
@@ -87,21 +89,21 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "född i", "från"),
     },
     "da": {
-        "handle": ("kaldenavn", "brugernavn", "alias", "nick", "kald mig", "kaldte mig", "kendt som"),
+        "handle": ("jeg hed", "hed jeg", "hedder jeg", "kaldte mig selv", "kaldenavn", "brugernavn", "alias", "nick", "kald mig", "kaldte mig", "kendt som"),
         "name": ("kone", "konen", "mand", "manden", "søn", "datter", "bror", "søster", "mor", "far", "ven", "veninde",
                  "kæreste", "kollega", "chef", "terapeut", "nabo", "hedder", "jeg hedder", "mit navn er", "fætter",
                  "kusine"),
         "place": ("bor i", "boede i", "kommer fra", "flyttede til", "voksede op i", "født i", "fra"),
     },
     "nb": {
-        "handle": ("kallenavn", "brukernavn", "alias", "nick", "kall meg", "kalte meg", "kjent som"),
+        "handle": ("jeg het", "het jeg", "heter jeg", "kalte meg selv", "kallenavn", "brukernavn", "alias", "nick", "kall meg", "kalte meg", "kjent som"),
         "name": ("kona", "kone", "mannen", "mann", "sønn", "datter", "bror", "søster", "mor", "far", "venn",
                  "venninne", "kjæreste", "samboer", "kollega", "sjef", "terapeut", "nabo", "heter", "jeg heter",
                  "mitt navn er", "fetter", "kusine"),
         "place": ("bor i", "bodde i", "kommer fra", "flyttet til", "vokste opp i", "født i", "fra"),
     },
     "de": {
-        "handle": ("spitzname", "spitznamen", "benutzername", "benutzernamen", "nutzername", "nutzernamen",
+        "handle": ("hieß ich", "heiße ich", "ich hieß", "nannte mich", "nenne mich", "unter dem namen", "spitzname", "spitznamen", "benutzername", "benutzernamen", "nutzername", "nutzernamen",
                    "nickname", "nick", "alias", "nenn mich", "nannten mich", "bekannt als", "pseudonym"),
         "name": ("frau", "ehefrau", "mann", "ehemann", "sohn", "tochter", "bruder", "schwester", "mutter", "mama",
                  "vater", "papa", "freund", "freundin", "partner", "partnerin", "kollege", "kollegin", "chef",
@@ -111,17 +113,17 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "aufgewachsen in", "geboren in", "aus", "in der nähe von", "nahe"),
     },
     "fr": {
-        "handle": ("pseudo", "surnom", "nom d'utilisateur", "identifiant", "alias", "appelle-moi", "appelez-moi",
+        "handle": ("je m'appelais", "je me faisais appeler", "sous le nom de", "sous le pseudo", "pseudo", "surnom", "nom d'utilisateur", "identifiant", "alias", "appelle-moi", "appelez-moi",
                    "m'appelaient", "m'appelait", "connu sous le nom de", "connu comme", "connue comme"),
         "name": ("femme", "mari", "fils", "fille", "frère", "sœur", "soeur", "mère", "maman", "père", "papa", "ami",
                  "amie", "copain", "copine", "compagnon", "compagne", "collègue", "patron", "thérapeute", "voisin",
                  "voisine", "nommé", "nommée", "je m'appelle", "m'appelle", "mon nom est", "cousin", "cousine",
-                 "monsieur", "madame"),
+                 "monsieur", "madame", "psy", "psychologue", "psychiatre", "médecin"),
         "place": ("j'habite à", "habite à", "j'habite", "habite", "je vis à", "vis à", "je viens de", "originaire de",
                   "déménagé à", "grandi à", "né à", "née à", "près de"),
     },
     "es": {
-        "handle": ("apodo", "nombre de usuario", "usuario", "alias", "nick", "llámame", "me llamaban",
+        "handle": ("me llamaba", "me hacía llamar", "con el nombre de", "bajo el nombre de", "apodo", "nombre de usuario", "usuario", "alias", "nick", "llámame", "me llamaban",
                    "conocido como", "conocida como", "seudónimo"),
         "name": ("esposa", "esposo", "mujer", "marido", "hijo", "hija", "hermano", "hermana", "madre", "mamá", "padre",
                  "papá", "amigo", "amiga", "novia", "novio", "pareja", "compañero", "compañera", "colega", "jefe",
@@ -130,7 +132,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "place": ("vivo en", "vivía en", "soy de", "me mudé a", "crecí en", "nací en", "cerca de"),
     },
     "pt": {
-        "handle": ("apelido", "alcunha", "nome de usuário", "nome de utilizador", "usuário", "utilizador", "nick",
+        "handle": ("chamava-me", "eu me chamava", "com o nome de", "sob o nome de", "apelido", "alcunha", "nome de usuário", "nome de utilizador", "usuário", "utilizador", "nick",
                    "alias", "me chamavam", "chama-me", "conhecido como", "conhecida como"),
         "name": ("esposa", "esposo", "mulher", "marido", "filho", "filha", "irmão", "irmã", "mãe", "pai", "amigo",
                  "amiga", "namorada", "namorado", "companheiro", "companheira", "colega", "chefe", "terapeuta",
@@ -140,7 +142,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "mudei para", "mudei-me para", "cresci em", "nasci em", "perto de"),
     },
     "it": {
-        "handle": ("soprannome", "nome utente", "nickname", "nick", "alias", "chiamami", "mi chiamavano",
+        "handle": ("mi chiamavo", "mi facevo chiamare", "con il nome di", "col nome", "soprannome", "nome utente", "nickname", "nick", "alias", "chiamami", "mi chiamavano",
                    "conosciuto come", "conosciuta come", "pseudonimo"),
         "name": ("moglie", "marito", "figlio", "figlia", "fratello", "sorella", "madre", "mamma", "padre", "papà",
                  "amico", "amica", "fidanzata", "fidanzato", "compagno", "compagna", "collega", "capo", "terapeuta",
@@ -150,7 +152,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "cresciuto a", "cresciuta a", "nato a", "nata a", "vicino a"),
     },
     "nl": {
-        "handle": ("bijnaam", "gebruikersnaam", "nickname", "nick", "alias", "noem me", "noemden me", "bekend als"),
+        "handle": ("heette ik", "heet ik", "ik heette", "noemde mezelf", "onder de naam", "bijnaam", "gebruikersnaam", "nickname", "nick", "alias", "noem me", "noemden me", "bekend als"),
         "name": ("vrouw", "man", "zoon", "dochter", "broer", "zus", "moeder", "mama", "vader", "papa", "vriend",
                  "vriendin", "partner", "collega", "baas", "therapeut", "buurman", "buurvrouw", "genaamd", "heet",
                  "ik heet", "mijn naam is", "neef", "nicht", "meneer", "mevrouw"),
@@ -158,7 +160,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "vlakbij", "uit"),
     },
     "pl": {
-        "handle": ("ksywa", "ksywka", "ksywą", "ksywką", "ksywę", "ksywkę", "pseudonim", "pseudonimem", "nick",
+        "handle": ("nazywałem się", "nazywałam się", "pod nickiem", "pod pseudonimem", "jako", "ksywa", "ksywka", "ksywą", "ksywką", "ksywę", "ksywkę", "pseudonim", "pseudonimem", "nick",
                    "nickiem", "nazwa użytkownika", "login", "loginem", "mów mi", "nazywali mnie", "znany jako",
                    "znana jako"),
         "name": ("żona", "żoną", "mąż", "mężem", "syn", "synem", "córka", "córką", "brat", "bratem", "siostra",
@@ -171,7 +173,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "urodziłem się w", "urodziłam się w", "koło", "pod", "niedaleko"),
     },
     "et": {
-        "handle": ("hüüdnimi", "hüüdnimeks", "kasutajanimi", "kasutajanimeks", "nimi", "nimeks", "nick", "alias",
+        "handle": ("minu nimi oli", "mu nimi oli", "nime all", "kasutasin nime", "hüüdnimi", "hüüdnimeks", "kasutajanimi", "kasutajanimeks", "nimi", "nimeks", "nick", "alias",
                    "kutsu mind", "kutsuti mind", "kutsuti", "tuntud kui"),
         "name": ("naine", "abikaasa", "mees", "poeg", "tütar", "vend", "õde", "ema", "isa", "sõber", "sõbranna",
                  "tüdruksõber", "poiss-sõber", "elukaaslane", "kolleeg", "ülemus", "terapeut", "naaber", "nimega",
@@ -179,7 +181,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "place": ("elan", "elasin", "elame", "pärit", "kolisin", "kasvasin üles", "sündisin", "lähedal"),
     },
     "lv": {
-        "handle": ("segvārds", "segvārdu", "lietotājvārds", "lietotājvārdu", "iesauka", "iesauku", "niks", "alias",
+        "handle": ("mani sauca", "ar vārdu", "ar segvārdu", "segvārds", "segvārdu", "lietotājvārds", "lietotājvārdu", "iesauka", "iesauku", "niks", "alias",
                    "sauc mani", "sauca mani", "pazīstams kā", "pazīstama kā"),
         "name": ("sieva", "vīrs", "dēls", "meita", "brālis", "māsa", "māte", "mamma", "tēvs", "tētis", "draugs",
                  "draudzene", "partneris", "partnere", "kolēģis", "kolēģe", "priekšnieks", "terapeits", "kaimiņš",
@@ -188,7 +190,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "dzimu", "netālu no"),
     },
     "lt": {
-        "handle": ("slapyvardis", "slapyvardį", "slapyvardžiu", "vartotojo vardas", "vartotojo vardą", "pravardė",
+        "handle": ("mane vadino", "vardu", "slapyvardžiu", "slapyvardis", "slapyvardį", "slapyvardžiu", "vartotojo vardas", "vartotojo vardą", "pravardė",
                    "pravardę", "nikas", "alias", "vadink mane", "vadino mane", "žinomas kaip", "žinoma kaip"),
         "name": ("žmona", "vyras", "sūnus", "dukra", "duktė", "brolis", "sesuo", "mama", "motina", "tėtis", "tėvas",
                  "draugas", "draugė", "mergina", "vaikinas", "partneris", "partnerė", "kolega", "kolegė", "viršininkas",
@@ -198,7 +200,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "gimiau", "netoli"),
     },
     "ru": {
-        "handle": ("ник", "ником", "никнейм", "никнеймом", "псевдоним", "псевдонимом", "логин", "логином",
+        "handle": ("меня звали", "под ником", "под именем", "звался", "ник", "ником", "никнейм", "никнеймом", "псевдоним", "псевдонимом", "логин", "логином",
                    "прозвище", "кличка", "кличку", "зови меня", "звали меня", "называли меня", "известен как",
                    "известна как", "юзернейм"),
         "name": ("жена", "женой", "муж", "мужем", "сын", "сыном", "дочь", "дочка", "брат", "братом", "сестра",
@@ -209,7 +211,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "переехала в", "вырос в", "выросла в", "родился в", "родилась в", "недалеко от", "под"),
     },
     "uk": {
-        "handle": ("нік", "ніком", "псевдонім", "логін", "прізвисько", "клич мене", "називали мене", "відомий як"),
+        "handle": ("мене звали", "під ніком", "під іменем", "нік", "ніком", "псевдонім", "логін", "прізвисько", "клич мене", "називали мене", "відомий як"),
         "name": ("дружина", "чоловік", "син", "донька", "дочка", "брат", "сестра", "мама", "мати", "тато", "батько",
                  "друг", "подруга", "дівчина", "хлопець", "колега", "начальник", "терапевт", "сусід", "сусідка",
                  "на ім'я", "мене звати", "моє ім'я"),
@@ -217,7 +219,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "виріс у", "виросла в"),
     },
     "cs": {
-        "handle": ("přezdívka", "přezdívku", "uživatelské jméno", "nick", "alias", "říkej mi", "říkali mi",
+        "handle": ("jmenoval jsem se", "jmenovala jsem se", "pod přezdívkou", "pod jménem", "přezdívka", "přezdívku", "uživatelské jméno", "nick", "alias", "říkej mi", "říkali mi",
                    "známý jako", "známá jako"),
         "name": ("manželka", "manžel", "syn", "dcera", "bratr", "sestra", "máma", "matka", "táta", "otec", "kamarád",
                  "kamarádka", "přítel", "přítelkyně", "kolega", "kolegyně", "šéf", "terapeut", "soused", "sousedka",
@@ -311,11 +313,6 @@ _COPULA = (r"(?:was|is|were|became|used\s+to\s+be|oli|on|olen|var|är|er|war|ist
            r"était|est|c'est|é|foi|è|to|jest|był|była|było|bija|ir|buvo|yra|oli|был|была|было|это|byl|byla|je|"
            r"ble|blev|werd|wordt|as)")
 _BRIDGE = {
-    "handle": re.compile(
-        r"(?:(?:\s+[^\s:=,.;!?]+){0,3}?\s+" + _COPULA + r"(?![\w])\s*(?:[:=\-–—]\s*)?|\s*[:=\-–—]\s*|\s+)"
-        r"[\"'“‘«(\[<]?",
-        re.IGNORECASE,
-    ),
     "name": re.compile(r"(?:\s*[,:\-–—]?\s*)(?:(?:is|was|called|named|heter|hedder|heißt|heet|se\s+llama|"
                        r"s'appelle|chamado|chamada|si\s+chiama|nimeltä|nimeltään|nimega|vārdā|vardu|по\s+имени|"
                        r"на\s+ім'я|ma\s+na\s+imię|jménem)\s+)?[\"'“‘«]?", re.IGNORECASE),
@@ -323,13 +320,37 @@ _BRIDGE = {
                         re.IGNORECASE),
 }
 _HANDLE_VALUE = re.compile(_HANDLE_TOKEN)
-# "call me X", "known as X", "меня звали X": the value follows at once.
-_DIRECT_BRIDGE = re.compile(r"\s*(?:[:=\-–—]\s*)?[\"'“‘«(\[<]?")
-_DIRECT_CUE_ENDS = frozenset(
-    """me as by mnie mind mig meg mich moi minua mani mane меня мене mi kā kaip kui como comme come als som jako как
-    як nimellä""".split()
-)
 _WORD_AT = re.compile(r"[^\W\d_][\w'’\-]*")
+
+
+#: "I am / I was / I'm called" in the survey languages, as said of oneself on a platform or forum.
+_SELF = (r"i'm|i\s+am|i\s+was|im|är\s+jag|var\s+jag|heter\s+jag|hette\s+jag|er\s+jeg|var\s+jeg|hedder\s+jeg|"
+         r"heter\s+jeg|het\s+jeg|bin\s+ich|war\s+ich|heiße\s+ich|hieß\s+ich|je\s+suis|j['’]étais|"
+         r"je\s+m['’]appelle|je\s+m['’]appelais|soy|fui|me\s+llamo|me\s+llamaba|sou|sono|ero|mi\s+chiamo|"
+         r"ben\s+ik|was\s+ik|heet\s+ik|heette\s+ik|jestem|byłem|byłam|olen|olin|esmu|biju|esu|buvau|"
+         r"я\s+был|я\s+была|я|я\s+був|я\s+була|jsem|byl\s+jsem|byla\s+jsem")
+_PLACE_OF_POSTING = (r"forum\w*|foorumi\w*|foorum\w*|chat\w*|server\w*|serveri\w*|site|sivusto\w*|форум\w*|"
+                     r"сайт\w*|чат\w*|fórum\w*|fora|discord\w*|telegram\w*|reddit\w*|kik|wickr|session|"
+                     r"signal|element|matrix|threema|snapchat|instagram|whatsapp|skype|steam|tumblr|twitter|tiktok")
+_PLATFORM_FRAME = re.compile(
+    r"(?<![\w])(?:(?:on|in|at|auf|bei|im|sur|dans|på|i|op|en|em|no|na|w|we|в|на|у|v|ve|su|nel|sul)\s+)?"
+    r"(?:(?:the|le|la|het|dem|der|die|das|el|o|il|lo)\s+)?(?:" + _PLACE_OF_POSTING + r")(?![\w])\s*,?\s*"
+    r"(?:" + _SELF + r")\s+",
+    re.IGNORECASE,
+)
+#: Prepositions that put a place after them ("in norwich", "i östersund", "w gdańsku", "в москве"),
+#: per language; English ones count in every language.
+_PLACE_PREPOSITIONS = {
+    "en": frozenset("in from near at".split()), "sv": frozenset("i från på".split()),
+    "da": frozenset("i fra på".split()), "nb": frozenset("i fra på".split()),
+    "de": frozenset("in im aus bei nach".split()), "fr": frozenset("à a au de du".split()),
+    "es": frozenset("en de desde".split()), "pt": frozenset("em no na de do da".split()),
+    "it": frozenset("a in di da".split()), "nl": frozenset("in uit bij te".split()),
+    "pl": frozenset("w we z ze do pod koło".split()), "lt": frozenset("iš į".split()),
+    "ru": frozenset("в во из под у".split()), "uk": frozenset("в у з до".split()),
+    "cs": frozenset("v ve z ze u".split()),
+}
+_PARTICLE_WORDS = frozenset("van von der den de del della da di la le du bin ibn al el af av ten ter".split())
 
 
 def lexical_spans(
@@ -350,6 +371,7 @@ def lexical_spans(
     lex = lexicon or get_lexicon()
     out: list[DetectedSpan] = []
     out.extend(_cue_spans(text, lang, allow, lex))
+    out.extend(_platform_frames(text, lang, allow, lex))
     out.extend(_sign_off(text, lang, allow, lex))
     out.extend(_lexicon_spans(text, lang, allow, lex, ner_language=ner_language))
     return out
@@ -358,17 +380,16 @@ def lexical_spans(
 def _cue_spans(text: str, lang: str, allow: AllowList, lex: Lexicon) -> Iterable[DetectedSpan]:
     for m in _cue_regex(lang).finditer(text):
         kind = m.lastgroup or ""
-        direct = kind == "handle" and m.group().split()[-1].casefold() in _DIRECT_CUE_ENDS
-        bridge = (_DIRECT_BRIDGE if direct else _BRIDGE[kind]).match(text, m.end())
+        bridge = _BRIDGE[kind].match(text, m.end()) if kind != "handle" else None
         pos = bridge.end() if bridge else m.end()
         if kind == "handle":
-            v = _HANDLE_VALUE.match(text, pos)
+            v = _HANDLE_VALUE.match(text, _handle_value_start(text, m.end(), lang, allow))
             if not v:
                 continue
             value = v.group().rstrip(".-")
             end = v.start() + len(value)
             if (len(value) < 2 or is_function_word(value, lang) or allow.is_allowed(value)
-                    or allow.is_platform_inflection(value) or _ordinary_word(text, v.start(), value)):
+                    or allow.is_platform_inflection(value) or _ordinary_word(text, v.start(), value, lang, lex)):
                 continue
             out_type = "USERNAME"
             yield DetectedSpan(out_type, v.start(), end, 0.85, "twoknow.cue_handle.v1")
@@ -379,13 +400,51 @@ def _cue_spans(text: str, lang: str, allow: AllowList, lex: Lexicon) -> Iterable
             yield DetectedSpan(etype, words[0], words[1], 0.7, f"twoknow.cue_{kind}.v1")
 
 
-def _ordinary_word(text: str, start: int, value: str) -> bool:
-    """A plain lowercase word after a handle cue ("my username was deleted"), unless quoted."""
+_COPULA_RE = re.compile(r"(?:" + _COPULA + r")$", re.IGNORECASE)
+_GAP = re.compile(r"\s*[:=\-–—]?\s*[\"'“‘«(\[<]?")
+
+
+def _handle_value_start(text: str, pos: int, lang: str, allow: AllowList) -> int:
+    """Where the value after a handle cue starts.
+
+    Up to three words may come between the cue and a copula or colon ("my
+    nickname on that forum was X", "nimimerkkini foorumilla oli X"), but only
+    function words, platform names and words for a forum; any other word is
+    the value itself ("call me X", "hieß ich X").
+    """
+    start = _GAP.match(text, pos).end()
+    if text[pos:start].strip(" \t\"'“‘«(\[<"):  # a colon or dash: the value follows
+        return start
+    cur = pos
+    for _ in range(4):
+        gap = _GAP.match(text, cur)
+        w = _WORD_AT.match(text, gap.end())
+        if not w:
+            return start
+        word = w.group()
+        if _COPULA_RE.match(word):
+            return _GAP.match(text, w.end()).end()
+        if text[cur : gap.end()].strip(" \t\"'“‘«(\[<"):
+            return gap.end()
+        if not (is_function_word(word, lang) or allow.is_allowed(word) or allow.is_platform_inflection(word)
+                or re.fullmatch(_PLACE_OF_POSTING, word, re.IGNORECASE)):
+            return start if cur == pos else gap.end()
+        cur = w.end()
+    return start
+
+
+def _ordinary_word(text: str, start: int, value: str, lang: str, lex: Lexicon) -> bool:
+    """A plain lowercase word after a handle cue ("my username was deleted", "eram"), unless quoted."""
     if start > 0 and text[start - 1] in "\"'“‘«(":
         return False
     if not value.isalpha() or not value.islower():
         return False
-    return value in _NOT_A_VALUE or english_zipf(value) >= 3.5
+    if value in _NOT_A_VALUE or value in _NOT_A_NAME:
+        return True
+    # nicknames are often ordinary words ("driftwood", "renard", "nachteule"); only the most
+    # common words of the language are taken for part of the sentence ("eram", "there")
+    rank = lex.common_rank(value, lang)
+    return english_zipf(value) >= 5.0 or (rank is not None and rank < 1500)
 
 
 #: Words that follow "my nickname was" in other languages without being a nickname.
@@ -394,6 +453,26 @@ _NOT_A_VALUE = frozenset(
     anónimo удален удалён supprimé secret anonyme cancellato segreto anonimo apagado anónimo verwijderd geheim
     usunięty tajny anonimowy kustutatud salajane dzēsts slepens ištrintas slaptas smazaný tajný видалений""".split()
 )
+
+
+def _platform_frames(text: str, lang: str, allow: AllowList, lex: Lexicon) -> Iterable[DetectedSpan]:
+    """"On Discord I'm X", "im Forum hieß ich X", "foorumilla olin X": a handle said of oneself.
+
+    The value must look like a handle (digits, underscores, dots, a capital)
+    or not be an ordinary word ("On Telegram I was lonely" takes nothing).
+    """
+    for m in _PLATFORM_FRAME.finditer(text):
+        v = _HANDLE_VALUE.match(text, m.end())
+        if not v:
+            continue
+        value = v.group().rstrip(".-")
+        if (len(value) < 2 or is_function_word(value, lang) or allow.is_allowed(value)
+                or allow.is_platform_inflection(value) or _ordinary_word(text, v.start(), value, lang, lex)):
+            continue
+        handle_like = any(not c.isalpha() for c in value) or value[0].isupper()
+        if not handle_like and (lex.is_word(value, lang) or english_zipf(value) >= 3.0):
+            continue
+        yield DetectedSpan("USERNAME", v.start(), v.start() + len(value), 0.8, "twoknow.cue_handle.v1")
 
 
 def _value_words(text: str, pos: int, lang: str, allow: AllowList, lex: Lexicon, kind: str) -> tuple[int, int] | None:
@@ -417,6 +496,8 @@ def _value_words(text: str, pos: int, lang: str, allow: AllowList, lex: Lexicon,
                 ok = (cap and not word.isupper()) or (entry is not None and entry.is_place and not entry.lower_is_word)
             if not ok:
                 return None
+            if cap and (entry is None or not (entry.is_name or entry.is_place)) and lex.is_word(word, lang):
+                return None  # "aus der Beratungsstelle", "my friend Nothing"
             first_cap = cap
         elif first_cap and not cap:
             break  # "Sabine weiß": a capitalised name goes on only with capitalised words
@@ -459,7 +540,8 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 def _lexicon_spans(text: str, lang: str, allow: AllowList, lex: Lexicon, *, ner_language: bool) -> Iterable[DetectedSpan]:
     """Words the lexicon knows as names or places, where their position and rarity make them likely."""
-    for m in WORD.finditer(text):
+    words = list(WORD.finditer(text))
+    for i, m in enumerate(words):
         word = m.group()
         if len(word) < 3 or is_function_word(word, lang):
             continue
@@ -468,9 +550,62 @@ def _lexicon_spans(text: str, lang: str, allow: AllowList, lex: Lexicon, *, ner_
             continue
         if allow.is_allowed(word) or allow.is_platform_inflection(word):
             continue
+        full = _full_name(text, words, i, entry, lang, allow, lex)
+        if full is not None:
+            yield DetectedSpan("PERSON", m.start(), full, 0.7, "twoknow.lexicon.v1")
+            continue
         etype = _judge(text, m.start(), word, entry, lang, lex, ner_language=ner_language)
+        if etype is None and entry.is_place and i > 0 and _after_preposition(text, words[i - 1], m, lang):
+            etype = _place_after_preposition(word, entry, lang, lex)
         if etype:
             yield DetectedSpan(etype, m.start(), m.end(), 0.6, "twoknow.lexicon.v1")
+
+
+def _full_name(text: str, words: list[re.Match[str]], i: int, e: LexiconEntry, lang: str, allow: AllowList,
+               lex: Lexicon) -> int | None:
+    """Where a given name followed by a surname ends ("Väinö Räsänen", "matthias zimmermann",
+    "noortje van dijk"), at any position and in either case; None when word ``i`` does not start one."""
+    first = words[i].group()
+    if not e.given or lex.max_zipf(e.lemma) >= 5.0:
+        return None
+    j = i + 1
+    while j < len(words) and words[j].group().casefold() in _PARTICLE_WORDS and j - i <= 3:
+        j += 1
+    if j >= len(words) or not text[words[i].end() : words[j].start()].replace(" ", "").isalpha() and \
+            text[words[i].end() : words[j].start()].strip():
+        return None
+    if text[words[j - 1].end() : words[j].start()] not in (" ", "-"):
+        return None
+    last = words[j].group()
+    if first[0].isupper() != last[0].isupper() or is_function_word(last, lang) or allow.is_allowed(last):
+        return None
+    s = lex.lookup(last, lang)
+    if s is not None:
+        ok = (s.surname or s.given) and lex.max_zipf(s.lemma) < 5.0 and not (s.is_place and not s.is_name)
+    elif lang == "et":  # no frequency list to tell an unknown surname from a word
+        ok = False
+    else:  # a surname the lexicon lacks ("Zariņš"): not an ordinary word of the language or English
+        ok = (len(last) >= 4 and not lex.is_word(last, lang) and english_zipf(last.casefold()) < 3.0
+              and (first[0].isupper() or not lex.is_word(first, lang)))
+    return words[j].end() if ok else None
+
+
+def _after_preposition(text: str, prev: re.Match[str], m: re.Match[str], lang: str) -> bool:
+    p = prev.group().casefold()
+    return (p in _PLACE_PREPOSITIONS.get(lang, ()) or p in _PLACE_PREPOSITIONS["en"]) and \
+        not text[prev.end() : m.start()].strip()
+
+
+def _place_after_preposition(word: str, e: LexiconEntry, lang: str, lex: Lexicon) -> str | None:
+    """A place right after "in", "i", "w", "в"... in any case ("in norwich", "i östersund")."""
+    if word.isupper() and len(word) <= 4:
+        return None
+    zmax = lex.max_zipf(e.lemma)
+    if e.population >= 100000 and lex.zipf(e.lemma, "en") < 4.5 and zmax < 6.0:
+        return "LOCATION"
+    if e.population >= 1000 and zmax < 4.0 and not (e.given and not e.inflected):
+        return "LOCATION"
+    return None
 
 
 def _judge(text: str, start: int, word: str, e: LexiconEntry, lang: str, lex: Lexicon, *, ner_language: bool) -> str | None:
@@ -496,6 +631,8 @@ def _judge(text: str, start: int, word: str, e: LexiconEntry, lang: str, lex: Le
     if word[0].islower():
         if e.inflected and not e.lower_is_word and e.population >= 5000:
             return "LOCATION"
+        if lex.is_word(word, lang):
+            return None  # "sere" (evenings), "vivi" (I lived): words of the answer's language
         if e.given and zmax < 4.5 and z_en < 3.0 and len(word) >= 4:
             return "PERSON"
         if e.is_place and e.population >= 100000 and zmax < 4.5 and z_en < 3.0 and len(word) >= 4:
@@ -505,6 +642,8 @@ def _judge(text: str, start: int, word: str, e: LexiconEntry, lang: str, lex: Le
         return etype if (e.is_place and e.population >= 5000) or e.given else None
     initial = _sentence_initial(text, start)
     if initial:
+        if lex.is_word(word, lang) and z >= 4.0:
+            return None  # "Vivi em Santarém": a verb of the answer's language first, a name second
         if e.given and zmax < 4.8:
             return "PERSON" if not (e.is_place and big_place and e.population > 100000) else etype
         if e.is_place and big_place and zmax < 4.5:
@@ -515,6 +654,8 @@ def _judge(text: str, start: int, word: str, e: LexiconEntry, lang: str, lex: Le
         return None
     noun_caps = lang in ("de", "lb")  # German capitalises every noun
     limit = 4.5 if not noun_caps or e.given or (e.is_place and big_place) else 3.5
+    if e.given and not noun_caps:
+        limit = 5.1  # "ja Jukka oli", "told Mark": a capitalised given name mid-sentence
     common = max(z, z_en) if ner_language or noun_caps else z
     if common < limit and zmax < 5.5 and (e.given or e.is_place or e.surname):
         return etype

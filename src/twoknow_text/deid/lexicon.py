@@ -33,6 +33,8 @@ LEXICON_LANGUAGES = ("en", "fi", "sv", "de", "fr", "es", "nl", "it", "pt", "da",
 _COL = {lang: i for i, lang in enumerate(LEXICON_LANGUAGES)}
 # wordfreq has no Estonian list: Finnish is the closest stand-in for "is this an ordinary word".
 _ZIPF_STAND_IN = {"et": "fi", "no": "nb", "nn": "nb"}
+#: Languages that write compounds as one word: a word ending in a common word is a word too.
+_COMPOUNDING = frozenset({"fi", "et", "sv", "da", "nb", "no", "de", "nl"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,13 @@ class Lexicon:
                 self._places[key] = int(pop)
                 if zipf:
                     self._zipf[key] = zipf
+        # common words: language -> the raw line, split into a set on first use
+        self._common_raw: dict[str, str] = {}
+        self._common: dict[str, dict[str, int]] = {}
+        with gzip.open(root.joinpath("common.tsv.gz").open("rb"), "rt", encoding="utf-8") as f:
+            for line in f:
+                lang, words = line.rstrip("\n").split("\t", 1)
+                self._common_raw[lang] = words
         # forms: language -> form -> (lemma, lower_is_word)
         self._forms: dict[str, dict[str, tuple[str, bool]]] = {}
         self._any_form: dict[str, tuple[str, bool]] = {}
@@ -118,6 +127,36 @@ class Lexicon:
         """
         z = self._zipf.get(word.casefold())
         return max(int(x) for x in z.split(",")) / 10 if z else 0.0
+
+    def common_words(self, lang: str) -> dict[str, int]:
+        """The most common words of ``lang`` with their frequency rank (0 = most common; wordfreq,
+        Zipf 2.8 and above; Estonian: simplemma's lemmas, alphabetical; empty when unknown)."""
+        lang = _ZIPF_STAND_IN.get(lang, lang) if lang not in self._common_raw else lang
+        got = self._common.get(lang)
+        if got is None:
+            got = self._common[lang] = {w: i for i, w in enumerate(self._common_raw.get(lang, "").split())}
+        return got
+
+    def common_rank(self, word: str, lang: str) -> int | None:
+        """``word``'s rank among the common words of ``lang`` (None: not among them)."""
+        if lang == "et":  # simplemma's lemmas carry no frequency
+            return None
+        return self.common_words(lang).get(word.casefold())
+
+    def is_word(self, word: str, lang: str) -> bool:
+        """Whether ``word`` is an ordinary word of ``lang`` or English: one of the common words,
+        or, in a compounding language, a compound ending in one ("Työstressi", "Beratungsstelle")."""
+        w = word.casefold()
+        common = self.common_words(lang)
+        if w in common or w in self.common_words("en"):
+            return True
+        # an inflected form of a common word: a stem of 4+ letters and an ending of at most
+        # 4 ("anonymiteten" <- "anonymitet", "igal" <- "iga" is too short to tell)
+        if len(w) >= 6 and any(w[:i] in common for i in range(max(4, len(w) - 4), len(w))):
+            return True
+        if lang in _COMPOUNDING and len(w) >= 8:
+            return any(w[i:] in common for i in range(3, len(w) - 4))
+        return False
 
     def lookup(self, word: str, lang: str) -> LexiconEntry | None:
         """The lexicon's entry for ``word`` in an answer written in ``lang``, or None.

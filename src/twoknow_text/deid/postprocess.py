@@ -21,7 +21,7 @@ import re
 
 from .allowlist import AllowList
 from .config import NER_ENTITIES
-from .lexical import CUE_WORDS
+from .lexical import CUE_WORDS, is_function_word
 from .lexicon import english_zipf, get_lexicon
 from .spans import DetectedSpan
 
@@ -175,7 +175,10 @@ def _extend_name(text: str, s: DetectedSpan, allow: AllowList) -> DetectedSpan:
         if w.casefold().rstrip(".") in _TITLES or w.casefold() in _STOP_CAPS or w.casefold() in CUE_WORDS:
             break
         before = text[: m.start(1)]
-        if not before.strip() or _SENT_END.search(before):  # sentence-initial word: could be anything
+        if not before.strip() or _SENT_END.search(before):  # sentence-initial word: could be anything,
+            entry = get_lexicon().lookup(w, "en")           # unless it is a given name ("Väinö Räsänen")
+            if entry is not None and entry.given and get_lexicon().max_zipf(entry.lemma) < 5.0:
+                start = m.start(1)
             break
         start = m.start(1)
     if (start, end) == (s.start, s.end):
@@ -280,7 +283,20 @@ def _is_capitalised(word: str) -> bool:
     return word[0].isupper() and word[1:].islower()
 
 
-def capitalised_names(text: str, allow: AllowList) -> list[DetectedSpan]:
+def _ordinary_capitalised(word: str, lang: str) -> bool:
+    """A capitalised word that is a function word or an ordinary word of ``lang`` (a sentence
+    start after a missing full stop: "... tietää Alkoholi teki"), unless the lexicon knows it
+    as a name or place that is not itself a common word."""
+    if word.casefold() in _STOP_CAPS or is_function_word(word, lang):
+        return True
+    lex = get_lexicon()
+    entry = lex.lookup(word, lang)
+    if entry is not None and (entry.is_name or entry.is_place) and lex.max_zipf(entry.lemma) < 4.8:
+        return False
+    return lex.is_word(word, lang)
+
+
+def capitalised_names(text: str, allow: AllowList, lang: str = "xx") -> list[DetectedSpan]:
     """Capitalised words mid-sentence as PERSON (for languages without NER)."""
     out: list[DetectedSpan] = []
     for m in _CAP_CANDIDATE.finditer(text):
@@ -289,8 +305,11 @@ def capitalised_names(text: str, allow: AllowList) -> list[DetectedSpan]:
         w = m.group(1)
         if m.group(2) and _is_capitalised(m.group(2)[1:]):
             w += m.group(2)
-        if any(allow.is_allowed(p) or allow.is_platform_inflection(p) or p.casefold() in _STOP_CAPS
+        if any(allow.is_allowed(p) or allow.is_platform_inflection(p) or _ordinary_capitalised(p, lang)
                for p in w.split()):
+            continue
+        prev = _WORD.findall(text[max(0, m.start(1) - 30) : m.start(1)])
+        if prev and allow.is_allowed(f"{prev[-1]} {w}"):  # "Tor Browser"
             continue
         out.append(DetectedSpan("PERSON", m.start(1), m.start(1) + len(w), 0.5, "twoknow.capitalised_name.v1"))
     return out
