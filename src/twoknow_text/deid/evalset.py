@@ -68,9 +68,9 @@ import re
 import string
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from twoknow_text.deid import planted as _pl
 from twoknow_text.deid._evalset_lang import ENGLISH_MIX, ENGLISH_TAILS, LANGS, PLATFORMS
@@ -446,8 +446,6 @@ def _iban(rng: random.Random, country: str) -> str:
     return iban.format(v) if rng.random() < 0.6 else v
 
 
-_PHONE_REGION = {"GB": "GB", "UA": "UA"}
-
 
 def _phone(rng: random.Random, country: str) -> str:
     import phonenumbers as pn
@@ -481,8 +479,15 @@ _MAIL_DOMAINS = ["proton.me", "gmail.com", "tutanota.com", "outlook.com", "gmx.d
                  "laposte.net", "web.de", "live.dk", "online.no", "suomi24.fi", "telia.com", "ziggo.nl", "cock.li"]
 
 
+_CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
+                ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
+                 "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "i", "yi", "ye", "g"], strict=True))
+
+
 def _ascii(s: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", s) if c.isascii() and (c.isalnum() or c in "._-"))
+    """Letters of ``s`` as an e-mail local part would hold them (Cyrillic transliterated)."""
+    s = "".join(_CYR.get(c, c) for c in s.lower())
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if c.isascii() and (c.isalnum() or c in "._-")) or "anon"
 
 
 def _email(rng: random.Random, d: dict, split: str) -> str:
@@ -819,9 +824,11 @@ def _one(rng: random.Random, lang: str, split: str, fc: str) -> EvalRecord:
     ctx.no_punct = rng.random() < 0.2
     ctx.typo = rng.random() < 0.2
     r = rng.random()
-    if group not in ("base",) and r < 0.2:
+    if "{base}" in template:  # already two sentences (sign-offs end the answer)
+        pass
+    elif group != "base" and r < 0.2:
         template = "{base}" + LANGS[lang]["and_"] + template
-    elif group not in ("base",) and r < 0.35:
+    elif group != "base" and r < 0.35:
         template = template + " " + "{base}"
     elif group == "base" and r < 0.4:
         template = template + LANGS[lang]["and_"] + "{base}" if r < 0.2 else template + " {base}"
@@ -926,7 +933,7 @@ def score(records: Sequence[EvalRecord], predicted: Sequence[Sequence[Any]]) -> 
         c[key][0] += 1
         c[key][1] += bool(hit)
 
-    for rec, preds in zip(records, predicted):
+    for rec, preds in zip(records, predicted, strict=True):
         preds3 = _triples(preds)
         text, lang = rec.text, rec.language
         covered = {i for a, b, _ in preds3 for i in range(a, b)}
