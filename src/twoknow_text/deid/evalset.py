@@ -696,6 +696,10 @@ def _literal(s: str, ctx: _Ctx) -> str:
     return s
 
 
+def _all_nonascii(forms: tuple[str, ...]) -> bool:
+    return all(not f.isascii() for f in forms)
+
+
 def _slot_value(name: str, ctx: _Ctx) -> tuple[str, str | None, str | None]:
     """(value, entity type or None, class or None) for a template slot."""
     if name in ctx.values:
@@ -715,7 +719,7 @@ def _slot_value(name: str, ctx: _Ctx) -> tuple[str, str | None, str | None]:
     elif name in ("place", "place_loc", "place_from"):
         town = rng.choice(_half(d["towns"], split))
         if ctx.nonascii:
-            town = rng.choice([t for t in _half(d["towns"], split) if not "".join(t).isascii()] or [town])
+            town = rng.choice([t for t in _half(d["towns"], split) if _all_nonascii(t)] or [town])
         val = town[{"place": 0, "place_loc": 1, "place_from": 2}[name]]
         out = (val, "LOCATION", "place")
     elif name in ("tcity", "tcity_loc"):
@@ -776,13 +780,22 @@ def _render(template: str, ctx: _Ctx, b: _Builder) -> None:
 # --------------------------------------------------------------------------
 
 
-def _quota(n: int) -> list[str]:
-    """Failure classes for ``n`` records of one language, proportional to ``_WEIGHTS``."""
+def _quota(n: int, rng: random.Random) -> list[str]:
+    """Failure classes for ``n`` records of one language, proportional to ``_WEIGHTS``.
+
+    Whole shares first; the remaining records go to classes drawn (weighted by
+    their fractional share, without replacement) with the language's ``rng``,
+    so small sets still cover every class across languages.
+    """
     total = sum(_WEIGHTS.values())
     exact = {k: n * w / total for k, w in _WEIGHTS.items()}
     counts = {k: int(v) for k, v in exact.items()}
-    for k in sorted(exact, key=lambda k: (counts[k] - exact[k], list(_WEIGHTS).index(k)))[: n - sum(counts.values())]:
+    frac = {k: exact[k] - counts[k] for k in exact}
+    for _ in range(n - sum(counts.values())):
+        keys = [k for k in frac if frac[k] > 0]
+        k = rng.choices(keys, weights=[frac[k] for k in keys])[0]
         counts[k] += 1
+        frac[k] = 0.0
     return [k for k in _WEIGHTS for _ in range(counts[k])]
 
 
@@ -806,7 +819,9 @@ def _one(rng: random.Random, lang: str, split: str, fc: str) -> EvalRecord:
             group = "handle"
             ctx.handle_style = rng.choice(["dotted_name", "dotted_words"])
         else:
-            group = rng.choice(["name", "namecity", "place"])
+            group = rng.choice(["name", "place"])
+            if not any(_all_nonascii(t) for t in _half(LANGS[lang]["towns"], split)):
+                group = "name"  # no town with such letters here; a name from a Baltic/Slavic pool instead
             ctx.nonascii = True
     elif fc == "8trap":
         tag = "8"
@@ -856,6 +871,9 @@ def make_multilingual_set(n_per_language: int = 40, seed: int = 0, split: str = 
     disjoint templates (see the module docstring).
     """
     _half((), split)  # validates split
+    if n_per_language < 0:
+        raise DeidError("E290", f"The 'n_per_language' parameter of make_multilingual_set must be >= 0. "
+                                f"Got {n_per_language} instead.")
     langs = list(languages or EVAL_LANGUAGES)
     unknown = [lg for lg in langs if lg not in LANGS]
     if unknown:
@@ -863,7 +881,7 @@ def make_multilingual_set(n_per_language: int = 40, seed: int = 0, split: str = 
     out: list[EvalRecord] = []
     for lang in langs:
         rng = random.Random(f"{seed}/{split}/{lang}")
-        classes = _quota(n_per_language)
+        classes = _quota(n_per_language, rng)
         rng.shuffle(classes)
         out.extend(_one(rng, lang, split, fc) for fc in classes)
     return out
