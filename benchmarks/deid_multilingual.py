@@ -32,6 +32,8 @@ Systems
   ``DeidConfig`` lists 14 languages (no lv, lt, uk, cs): answers in those would
   be treated as the default language (English), so the benchmark passes the
   full list (``languages_note`` in the JSON).
+* ``twoknow_default_langs`` (only with ``--systems``): ``DeidConfig()`` as
+  shipped, to see what the language fallback costs.
 * ``presidio_default``: Presidio's ``AnalyzerEngine`` defaults with the same
   small English spaCy pipeline, offline (built as in ``deid_eval.py``); it
   supports English only, so every answer goes through it as English.
@@ -74,7 +76,8 @@ from twoknow_text.deid.evalset import (  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "deid_multilingual.json"
 CHUNK = 200
-SYSTEMS = ("twoknow", "presidio_default")
+SYSTEMS = ("twoknow", "presidio_default", "twoknow_default_langs")
+DEFAULT_SYSTEMS = ("twoknow", "presidio_default")
 
 
 def _engine() -> Deidentifier:
@@ -104,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=["dev", "holdout", "both"], default="both")
     ap.add_argument("--n-per-language", type=int, default=60)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated: twoknow, presidio_default")
+    ap.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
+                    help="comma-separated: twoknow, presidio_default, twoknow_default_langs (DeidConfig() as shipped)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--memory-probe", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -139,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         load_s = time.perf_counter() - t0
         systems["twoknow"] = lambda texts, langs: [[(s.start, s.end, s.entity_type) for s in spans]
                                                    for spans in eng.analyze(texts, langs)]
+    if "twoknow_default_langs" in wanted:
+        eng_default = Deidentifier(DeidConfig())
+        eng_default.analyze(["warm up: Anna went to Helsinki."], ["en"])
+        systems["twoknow_default_langs"] = lambda texts, langs: [[(s.start, s.end, s.entity_type) for s in spans]
+                                                                 for spans in eng_default.analyze(texts, langs)]
     results: dict = {
         "n_per_language": args.n_per_language, "seed": args.seed, "languages": list(EVAL_LANGUAGES),
         "languages_note": ("DeidConfig() lists " + ", ".join(DEFAULT_LANGUAGES) + "; the benchmark runs twoknow with "

@@ -657,6 +657,7 @@ class _Ctx:
     fixed_id: str | None = None
     values: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)  # slot -> (value, entity, cls)
     depth: int = 0
+    used: set[str] = field(default_factory=set)  # clean sentences already in this answer
 
 
 class _Builder:
@@ -760,7 +761,10 @@ def _render(template: str, ctx: _Ctx, b: _Builder) -> None:
             if ctx.depth > 1:
                 continue
             ctx.depth += 1
-            _render(ctx.rng.choice(_half(LANGS[ctx.lang]["base"], ctx.split)), ctx, b)
+            bases = _half(LANGS[ctx.lang]["base"], ctx.split)
+            chosen = ctx.rng.choice([x for x in bases if x not in ctx.used] or bases)
+            ctx.used.add(chosen)
+            _render(chosen, ctx, b)
             ctx.depth -= 1
             continue
         val, ent, cls = _slot_value(name, ctx)
@@ -832,6 +836,7 @@ def _one(rng: random.Random, lang: str, split: str, fc: str) -> EvalRecord:
         ctx.kind = "national_id"
         ctx.fixed_id = _NATIONAL_ID[rng.choice(_PHONE_LIKE_IDS)](rng)
     template, tid = _pick(rng, lang, group, split)
+    ctx.used.add(template)
 
     # Register: fragments, run-ons, no punctuation, lowercase, typos, English mixed in.
     if not ctx.lower:
