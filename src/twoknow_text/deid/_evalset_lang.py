@@ -636,7 +636,7 @@ LANGS["pt"] = dict(
     towns=[("Braga", "Braga", "Braga"), ("Coimbra", "Coimbra", "Coimbra"), ("Setúbal", "Setúbal", "Setúbal"),
            ("Viseu", "Viseu", "Viseu"), ("Évora", "Évora", "Évora"), ("Guimarães", "Guimarães", "Guimarães"),
            ("Portimão", "Portimão", "Portimão"), ("Bragança", "Bragança", "Bragança")],
-    tcity=[("Santa Maria da Feira", "Santa Maria da Feira"), ("Fátima", "Fátima"), ("Santarém", "Santarém"), ("São João da Madeira", "São João da Madeira")],
+    tcity=[("Santa Maria da Feira", "Santa Maria da Feira"), ("Fátima", "Fátima"), ("Santarém", "Santarém"), ("Santo Tirso", "Santo Tirso")],
     hw=["coruja", "lobosolitario", "sombra", "neblina", "raposa", "silencio"],
     streets=["Rua Augusta", "Avenida da Liberdade", "Rua de Santa Catarina", "Rua do Comércio", "Travessa do Carmo", "Rua Direita"],
     and_=" e ",
