@@ -938,7 +938,7 @@ LANGS["et"] = dict(
            ("Viljandi", "Viljandis", "Viljandist"), ("Rakvere", "Rakveres", "Rakverest"), ("Haapsalu", "Haapsalus", "Haapsalust"),
            ("Võru", "Võrus", "Võrust"), ("Kuressaare", "Kuressaares", "Kuressaarest")],
     tcity=[("Paide", "Paides"), ("Elva", "Elvas"), ("Keila", "Keilas"), ("Valga", "Valgas")],
-    hw=["öökull", "üksikhunt", "vari", "udu", "rebane", "vaikus"],
+    hw=["öökull", "üksikhunt", "vari", "udu", "rebasepoeg", "vaikus"],
     streets=["Tartu mnt", "Pärnu mnt", "Rüütli", "Kalda tee", "Mustamäe tee", "Vabaduse pst"],
     and_=" ja ",
     base=["Olin üksik ja istusin igal õhtul arvuti taga.",
