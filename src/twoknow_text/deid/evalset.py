@@ -968,7 +968,8 @@ def score(records: Sequence[EvalRecord], predicted: Sequence[Sequence[Any]]) -> 
             pooled = "structured" if s.cls == "structured" else "nhpa"
             for scope in ("all", lang, "non_en" if lang != "en" else "en_only"):
                 bump(f"recall|{scope}|{s.cls}", hit)
-                bump(f"recall|{scope}|{pooled}", hit)
+                if pooled != s.cls:
+                    bump(f"recall|{scope}|{pooled}", hit)
                 bump(f"recall|{scope}|any", hit)
             bump(f"fclass|{rec.failure_class}", hit)
             bump(f"entity|{s.entity_type}", hit)
