@@ -1379,6 +1379,26 @@ LANGS["cs"] = dict(
                 onion="onion adresa", wallet="peněženka", threema="Threema ID"),
 )
 
+# Given names in the case their position asks for ("z Łukaszem", "Jukalle", "с Дмитрием"),
+# aligned index by index with ``first`` (so the dev/holdout split is the same), and
+# templates that need that case (class 2).
+LANGS["fi"]["first_obl"] = ['Jukalle', 'Pirjolle', 'Eerolle', 'Tuulikille', 'Aleksille', 'Sirpalle', 'Väinölle', 'Hilkalle', 'Ilkalle', 'Ronjalle', 'Jyrkille', 'Eevalle']
+LANGS["fi"]["nameobl"] = ['kerroin siitä ystävälleni {first_obl} viime vuonna', 'Soitin {first_obl} ja kerroin kaiken.', 'en ole kertonut tästä edes vaimolleni {first_obl}', 'Lähetin viestin {first_obl} kun en enää jaksanut.']
+LANGS["et"]["first_obl"] = ['Mardiga', 'Kadriga', 'Tõnuga', 'Piretiga', 'Reinuga', 'Üllega', 'Siimuga', 'Kärdiga', 'Priiduga', 'Triinuga', 'Jüriga', 'Maarjaga']
+LANGS["et"]["nameobl"] = ['rääkisin sellest {first_obl}', 'Elan koos {first_obl}, ta ei tea midagi.', 'käisin koos {first_obl} teraapias', 'Alles eelmisel aastal rääkisin {first_obl} sellest ausalt.']
+LANGS["lv"]["first_obl"] = ['Jāni', 'Ilzi', 'Mārtiņu', 'Līgu', 'Kārli', 'Daci', 'Edgaru', 'Inesi', 'Raimondu', 'Zani', 'Andri', 'Baibu']
+LANGS["lv"]["nameobl"] = ['runāju par to ar {first_obl}', 'Dzīvoju kopā ar {first_obl}, viņš neko nezina.', 'Katru nedēļu runāju ar {first_obl} no atbalsta grupas.', 'ar {first_obl} mēs par to nekad nerunājām']
+LANGS["lt"]["first_obl"] = ['Šarūnu', 'Rūta', 'Mindaugu', 'Gintare', 'Žydrūnu', 'Egle', 'Vytautu', 'Aušra', 'Tomu', 'Jūrate', 'Dariumi', 'Živile']
+LANGS["lt"]["nameobl"] = ['kalbėjausi apie tai su {first_obl}', 'Gyvenu su {first_obl}, jis nieko nežino.', 'Kas savaitę kalbuosi su {first_obl} iš paramos grupės.', 'su {first_obl} apie tai niekada nekalbėjome']
+LANGS["pl"]["first_obl"] = ['Łukaszem', 'Małgorzatą', 'Grzegorzem', 'Agnieszką', 'Przemysławem', 'Żanetą', 'Wojciechem', 'Jadwigą', 'Bartłomiejem', 'Eweliną', 'Zbigniewem', 'Kasią']
+LANGS["pl"]["nameobl"] = ['rozmawiałem o tym z {first_obl}', 'Mieszkam z {first_obl}, nic nie wie.', 'Co tydzień rozmawiam z {first_obl} z grupy wsparcia.', 'z {first_obl} nigdy o tym nie rozmawialiśmy']
+LANGS["ru"]["first_obl"] = ['Дмитрием', 'Натальей', 'Алексеем', 'Ольгой', 'Сергеем', 'Екатериной', 'Павлом', 'Юлией', 'Григорием', 'Светланой', 'Тимофеем', 'Ксенией']
+LANGS["ru"]["nameobl"] = ['говорил об этом с {first_obl}', 'Живу с {first_obl}, он ничего не знает.', 'Каждую неделю разговариваю с {first_obl} из группы поддержки.', 'с {first_obl} мы об этом никогда не говорили']
+LANGS["uk"]["first_obl"] = ['Олександром', 'Оксаною', 'Богданом', 'Іриною', 'Тарасом', 'Галиною', 'Андрієм', 'Соломією', 'Ярославом', "Мар'яною", 'Остапом', 'Людмилою']
+LANGS["uk"]["nameobl"] = ['говорив про це з {first_obl}', 'Живу з {first_obl}, нічого не знає.', 'Щотижня розмовляю з {first_obl} з групи підтримки.', 'з {first_obl} ми про це ніколи не говорили']
+LANGS["cs"]["first_obl"] = ['Jiřím', 'Kateřinou', 'Tomášem', 'Lenkou', 'Přemyslem', 'Zdeňkou', 'Ondřejem', 'Markétou', 'Vojtěchem', 'Šárkou', 'Radkem', 'Alžbětou']
+LANGS["cs"]["nameobl"] = ['mluvil jsem o tom s {first_obl}', 'Bydlím s {first_obl}, nic neví.', 'Každý týden mluvím s {first_obl} ze svépomocné skupiny.', 's {first_obl} jsme o tom nikdy nemluvili']
+
 #: English fragments respondents mix into answers in other languages.
 ENGLISH_MIX = ["honestly ", "idk, ", "tbh ", "anyway ", "long story short, ", "basically "]
 ENGLISH_TAILS = [" idk", " lol no", " thats it", " sorry for my english", " whatever", " so yeah"]

@@ -13,7 +13,8 @@ class       what the record holds
             (``xX_name_Xx``), ``name.surname``, ``name_1987``, ``@name``, ``u/name``,
             Cyrillic
 ``2``       a single given name: at sentence start, after a kinship word ("my
-            wife X", "vaimoni X", "moja żona X"), as a sign-off ("- X", "t. X", "/X")
+            wife X", "vaimoni X", "moja żona X"), as a sign-off ("- X", "t. X", "/X"),
+            or in the case its position asks for ("z Łukaszem", "Jukalle", "с Дмитрием")
 ``3``       a name, handle or place in an answer written all in lowercase
 ``4``       a full name and a town in one sentence (whole German sentences;
             Nordic, Baltic and Slavic names inside English text)
@@ -171,8 +172,9 @@ def _half(items: Sequence[Any], split: str) -> list[Any]:
     return list(items[0 if split == "dev" else 1 :: 2])
 
 
-_POOLS = ("first", "last", "towns", "tcity", "hw", "streets")
-_GROUPS = ("base", "platform", "traps", "inword", "handle", "name", "namecity", "place", "address", "ident", "typetrap")
+_POOLS = ("first", "first_obl", "last", "towns", "tcity", "hw", "streets")
+_GROUPS = ("base", "platform", "traps", "inword", "handle", "name", "nameobl", "namecity", "place", "address", "ident",
+           "typetrap")
 
 
 def pool_values(language: str, split: str) -> set[str]:
@@ -180,7 +182,7 @@ def pool_values(language: str, split: str) -> set[str]:
     d = LANGS[language]
     out: set[str] = set()
     for key in _POOLS:
-        for item in _half(d[key], split):
+        for item in _half(d.get(key, ()), split):
             out.update(item if isinstance(item, tuple) else (item,))
     return out
 
@@ -189,7 +191,7 @@ def template_ids(language: str, split: str) -> set[str]:
     """Ids (``lang/group/index``) of the templates a split uses."""
     d = LANGS[language]
     first = 0 if split == "dev" else 1
-    return {f"{language}/{g}/{i}" for g in _GROUPS for i in range(first, len(d[g]), 2)}
+    return {f"{language}/{g}/{i}" for g in _GROUPS for i in range(first, len(d.get(g, ())), 2)}
 
 
 # --------------------------------------------------------------------------
@@ -630,7 +632,7 @@ def _handle(rng: random.Random, lang: str, split: str, style: str | None = None)
     if style == "camel":
         return w[:1].upper() + w[1:] + rng.choice(["", "X", str(rng.randint(1, 9)), "_" + last[:3]]), "USERNAME"
     if style == "dotted_words":
-        return f"{w}.{rng.choice(hw)}.{rng.randint(1, 99)}", "USERNAME"
+        return f"{w}.{rng.choice([x for x in hw if x != w])}.{rng.randint(1, 99)}", "USERNAME"
     raise DeidError("E291", f"unknown handle style {style!r}")  # pragma: no cover
 
 
@@ -717,6 +719,9 @@ def _slot_value(name: str, ctx: _Ctx) -> tuple[str, str | None, str | None]:
             first = rng.choice(cands)
         val = first if name.endswith("first") else f"{first} {rng.choice(_half(src['last'], split))}"
         out = (val, "PERSON", "name")
+    elif name == "first_obl":
+        i = rng.randrange(0 if split == "dev" else 1, len(d["first_obl"]), 2)
+        out = (d["first_obl"][i], "PERSON", "name")
     elif name in ("place", "place_loc", "place_from"):
         town = rng.choice(_half(d["towns"], split))
         if ctx.nonascii:
@@ -829,6 +834,8 @@ def _one(rng: random.Random, lang: str, split: str, fc: str) -> EvalRecord:
             ctx.nonascii = True
     elif fc == "8trap":
         tag = "8"
+    elif fc == "2" and "nameobl" in LANGS[lang] and rng.random() < 0.4:
+        group = "nameobl"  # a given name in the case its position asks for
     elif fc == "7":
         ctx.kind = rng.choices(list(_KIND_WEIGHTS), weights=list(_KIND_WEIGHTS.values()))[0]
     elif fc == "10" and rng.random() < 0.5:
