@@ -105,6 +105,13 @@ _ID_MODULES = ["es.dni", "es.nie", "fi.hetu", "ee.ik", "lv.pvn", "lt.asmens", "p
                "cz.rc", "ru.inn", "ua.rntrc", "gb.nhs"]
 
 
+def _valid_phone(value: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(value, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def test_structured_values_are_valid(sets):
     mods = [importlib.import_module("stdnum." + m) for m in _ID_MODULES]
     regions = {LANGS[lg]["country"] for lg in LANGS} | {"GB", "IE"}
@@ -118,12 +125,7 @@ def test_structured_values_are_valid(sets):
                 elif s.entity_type == "IBAN_CODE":
                     assert iban.is_valid(s.value), s.value
                 elif s.entity_type == "PHONE_NUMBER":
-                    def ok(region):
-                        try:
-                            return phonenumbers.is_valid_number(phonenumbers.parse(s.value, region))
-                        except phonenumbers.NumberParseException:
-                            return False
-                    assert any(ok(reg) for reg in regions), s.value
+                    assert any(_valid_phone(s.value, reg) for reg in regions), s.value
     assert {"NATIONAL_ID", "IBAN_CODE", "PHONE_NUMBER", "EMAIL_ADDRESS", "URL", "ONION_ADDRESS", "CRYPTO_WALLET",
             "MESSAGING_HANDLE", "USERNAME", "PERSON", "LOCATION", "STREET_ADDRESS"} <= seen
 
