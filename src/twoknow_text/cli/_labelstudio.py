@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from ._app import app
+from ._signals import Stopped as _Stopped
 from ._common import (
     ConfigOpt,
     DelimiterOpt,
@@ -48,22 +49,38 @@ TokenOpt = Annotated[
 ProjectOpt = Annotated[str, typer.Option("--project", "-p", help="Project title (created when missing).")]
 
 
+def _refuse_token_value(value: str | None) -> str | None:
+    if value:
+        from ..annotation._secrets import refuse_secret_argument
+
+        raise refuse_secret_argument("--token", "admin token", "LABEL_STUDIO_API_KEY", "--token-file")
+    return value
+
+
+def _refuse_password_value(value: str | None) -> str | None:
+    if value:
+        from ..annotation._secrets import refuse_secret_argument
+
+        raise refuse_secret_argument("--password", "admin password", "TWOKNOW_LS_PASSWORD", "--password-file")
+    return value
+
+
 @ls_app.command("serve")
 def serve(
     port: Annotated[int | None, typer.Option("--port", help="Port on 127.0.0.1 (default: a free one).")] = None,
     data_dir: Annotated[Path, typer.Option("--data-dir", help="Where Label Studio keeps its database and media.")] = Path(
         "ls-data"
     ),
-    token: Annotated[
-        str | None,
-        typer.Option("--token", envvar="TWOKNOW_LS_TOKEN", show_envvar=True,
-                     help="Admin API token to set (6-40 letters/digits) (default: random, printed once)."),
+    token_file: Annotated[
+        Path | None,
+        typer.Option("--token-file", help="File (chmod 600) holding the admin API token to set, 6-40 letters/digits "
+                     "(default: env LABEL_STUDIO_API_KEY, else random, printed once)."),
     ] = None,
     username: Annotated[str, typer.Option("--username", help="Admin login (an email).")] = "admin@example.com",
-    password: Annotated[
-        str | None,
-        typer.Option("--password", envvar="TWOKNOW_LS_PASSWORD", show_envvar=True,
-                     help="Admin password for the browser (default: random, printed once)."),
+    password_file: Annotated[
+        Path | None,
+        typer.Option("--password-file", help="File (chmod 600) holding the admin password for the browser "
+                     "(default: env TWOKNOW_LS_PASSWORD, else random, printed once)."),
     ] = None,
     venv: Annotated[
         Path | None,
@@ -73,36 +90,79 @@ def serve(
         Path | None,
         typer.Option("--template-dir", help="Migrated template data dir to copy from (built there if missing)."),
     ] = None,
+    token_value: Annotated[
+        str | None, typer.Option("--token", hidden=True, callback=_refuse_token_value, expose_value=True)
+    ] = None,
+    password_value: Annotated[
+        str | None, typer.Option("--password", hidden=True, callback=_refuse_password_value, expose_value=True)
+    ] = None,
 ) -> None:
-    """Start a local Label Studio (loopback only, telemetry off) and keep it running until Ctrl-C."""
-    from ..annotation import start_server
+    """Start a local Label Studio (loopback only, telemetry off) and keep it running until Ctrl-C or SIGTERM.
 
+    The admin token and password never go on a command line (any user can
+    read those with `ps`): give them in env LABEL_STUDIO_API_KEY /
+    TWOKNOW_LS_PASSWORD or in files with --token-file / --password-file.
+    """
+    from ..annotation import start_server
+    from ..annotation._secrets import PASSWORD_ENV, TOKEN_ENV, resolve_secret
+    from ._signals import exit_status, ignore_stop_signals, stop_signals_raise
+
+    token = resolve_secret(token_file, TOKEN_ENV, "token")
+    password = resolve_secret(password_file, PASSWORD_ENV, "password")
     _console.print(f"Starting Label Studio in {data_dir} (the first start migrates its database: up to a minute)...",
                    markup=False)
-    handle = start_server(port=port, data_dir=data_dir, token=token, venv=venv, template_dir=template_dir,
-                          username=username, password=password)
-    try:
-        out = Console(highlight=False, soft_wrap=True)
-        out.print(f"Label Studio is running at {handle.url}  (pid {handle.pid}, log {handle.log_path})", markup=False)
-        out.print(f"  login: {handle.username}" + ("" if password else f"  password: {handle.password}"), markup=False)
-        out.print(f"  export LABEL_STUDIO_URL={handle.url}", markup=False)
-        if token is None:
-            out.print(f"  export LABEL_STUDIO_API_KEY={handle.token}", markup=False)
-        else:
-            out.print("  export LABEL_STUDIO_API_KEY=<the token you passed>", markup=False)
-        out.print("Press Ctrl-C to stop it.", markup=False)
+    with stop_signals_raise():
         try:
-            while handle.is_running():
-                assert handle._proc is not None
-                handle._proc.wait()
-        except KeyboardInterrupt:
-            pass
-        if handle._proc is not None and handle._proc.returncode not in (None, 0, -15):
-            _console.print(f"Label Studio exited with status {handle._proc.returncode}; see {handle.log_path}.",
-                           markup=False)
-    finally:
-        handle.stop()
-        _console.print("Label Studio stopped.", markup=False)
+            handle = start_server(port=port, data_dir=data_dir, token=token, venv=venv, template_dir=template_dir,
+                                  username=username, password=password)
+        except (KeyboardInterrupt, _Stopped) as stop:  # start_server stopped its half-started server
+            _console.print("Label Studio stopped.", markup=False)
+            raise SystemExit(exit_status(stop)) from None
+        status = 0
+        try:
+            _print_serving(handle, token_given=token is not None, password_given=password is not None)
+            try:
+                while handle.is_running():
+                    assert handle._proc is not None
+                    handle._proc.wait()
+            except (KeyboardInterrupt, _Stopped) as stop:
+                status = exit_status(stop)
+            if status == 0 and handle._proc is not None and handle._proc.returncode not in (None, 0, -15):
+                _console.print(f"Label Studio exited with status {handle._proc.returncode}; see {handle.log_path}.",
+                               markup=False)
+        except (KeyboardInterrupt, _Stopped) as stop:
+            status = exit_status(stop)
+        finally:
+            with ignore_stop_signals():
+                handle.stop()
+                _console.print("Label Studio stopped.", markup=False)
+    if status:
+        raise SystemExit(status)
+
+
+def _print_serving(handle: object, *, token_given: bool, password_given: bool) -> None:
+    """Where the server runs and how to log in; a password only when it was just set and made up here."""
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(f"Label Studio is running at {handle.url}  (pid {handle.pid}, log {handle.log_path})", markup=False)
+    if handle.admin_created:
+        out.print(f"  login: {handle.username}" + ("" if password_given else f"  password: {handle.password}"),
+                  markup=False)
+    else:
+        out.print(f"  login: {handle.username} (the existing admin of {handle.data_dir} is kept, with the password "
+                  "set at its first start)", markup=False)
+        _console.print(
+            "  note: no new password was set: Label Studio keeps an existing admin's password"
+            + (" (the one given now was NOT applied)" if password_given else "")
+            + f". To reset it: LABEL_STUDIO_BASE_DATA_DIR={handle.data_dir} "
+            f"<Label Studio venv>/bin/label-studio reset_password --username {handle.username} (it asks for the new one).",
+            markup=False,
+        )
+    out.print(f"  export LABEL_STUDIO_URL={handle.url}", markup=False)
+    if token_given:
+        out.print("  export LABEL_STUDIO_API_KEY=<the token you gave>", markup=False)
+    else:
+        out.print(f"  export LABEL_STUDIO_API_KEY={handle.token}", markup=False)
+    out.print("Press Ctrl-C to stop it.", markup=False)
 
 
 @ls_app.command("push")
