@@ -240,6 +240,10 @@ def push_cmd(
         language_col=language_col, config=config, encoding=encoding, delimiter=delimiter,
     )
     print_read_summary(report, _console)
+    if verified:
+        from ..annotation._columns import check_push_columns
+
+        check_push_columns(input, report, meta)  # only de-identified text, only structured metadata
     corpus = Corpus(list(corpus), deidentified=verified)
     qtexts = load_question_texts(questions) if questions is not None else None
 
