@@ -41,10 +41,19 @@ UrlOpt = Annotated[
     typer.Option("--url", help="Label Studio URL (default: env LABEL_STUDIO_URL).", rich_help_panel=_SERVER,
                  show_default=False),
 ]
+def _warn_token_argument(value: str | None) -> str | None:
+    """A client token given as an argument works, but every local user can read it while the command runs."""
+    if value:
+        _console.print("warning: --token shows the API token to every user of this machine (`ps`) and in shell "
+                       "history; set env LABEL_STUDIO_API_KEY instead.", markup=False)
+    return value
+
+
 TokenOpt = Annotated[
     str | None,
     typer.Option("--token", help="API token (default: env LABEL_STUDIO_API_KEY). Prefer the env variable: "
-                 "a flag ends up in shell history.", rich_help_panel=_SERVER, show_default=False),
+                 "a flag is visible in the process list and ends up in shell history.", rich_help_panel=_SERVER,
+                 show_default=False, callback=_warn_token_argument),
 ]
 ProjectOpt = Annotated[str, typer.Option("--project", "-p", help="Project title (created when missing).")]
 
