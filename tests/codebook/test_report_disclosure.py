@@ -123,3 +123,20 @@ def test_report_by_checks_the_deid_manifest(mini, test_data, tmp_path):
     assert set(east["suppressed"]) == {"<3"} and set(east["respondents_total"]) == {""}
     html = paths["html"].read_text(encoding="utf-8")
     assert "east (n=" not in html  # a suppressed subgroup is not drawn
+
+
+def test_qdpx_leaves_out_metadata_that_holds_free_text_or_identifiers(mini, tmp_path):
+    import zipfile
+
+    from twoknow_text.codebook import export_qdpx
+
+    corpus, codings = mini
+    note = {f"R0{i}": f"I wrote this note myself on day {i} because the form asked" for i in range(1, 9)}
+    mail = {f"R0{i}": f"person{i}@example.org" for i in range(1, 9)}
+    corpus = Corpus(list(_with_meta(corpus, note=note, contact=mail, region=REGION)), deidentified=True)
+    out = export_qdpx(load_codebook(), corpus, codings, tmp_path / "p.qdpx")
+    with zipfile.ZipFile(out) as zf:
+        everything = "\n".join(zf.read(n).decode("utf-8") for n in zf.namelist())
+    assert not any(v in everything for v in [*note.values(), *mail.values()])
+    assert 'name="region"' in everything and "north" in everything  # structured metadata stays a variable
+    assert "Metadata left out (free text or identifiers, not de-identified): note, contact." in everything
