@@ -148,6 +148,29 @@ def test_serve_restart_keeps_the_admin_prints_no_new_password_and_stops_on_sighu
         assert not srv.admin_created and srv.password is None and srv.username == "admin@example.com"
 
 
+@pytest.mark.labelstudio
+def test_serve_killed_outright_takes_its_server_with_it(ls_template: Path, tmp_path: Path) -> None:
+    # SIGKILL cannot be caught: the kernel's parent-death signal stops Label Studio instead
+    data, port = tmp_path / "killed", free_port()
+    proc = _serve(data, ls_template, port, {"LABEL_STUDIO_API_KEY": "killtoken123456"})
+    try:
+        _wait_running(proc)
+        assert _pids_of_data_dir(data)
+        proc.kill()
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+        deadline = time.monotonic() + 15
+        while (_port_busy(port) or _pids_of_data_dir(data)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _pids_of_data_dir(data), "Label Studio outlived a killed `ls serve`"
+        assert not _port_busy(port)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in _pids_of_data_dir(data):  # do not leave a server behind if the test failed
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.fixture
 def ls_template(ls_server, request: pytest.FixtureRequest) -> Path:
     return Path(request.config.cache.mkdir("twoknow-labelstudio")) / "template"  # built by ls_server

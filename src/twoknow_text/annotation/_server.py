@@ -32,6 +32,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,6 +296,7 @@ def start_server(
     username: str = DEFAULT_USERNAME,
     password: str | None = None,
     timeout: float = 180.0,
+    die_with_parent: bool = False,
 ) -> ServerHandle:
     """Start Label Studio on ``127.0.0.1:port`` and wait until ``/health`` is UP.
 
@@ -315,6 +317,12 @@ def start_server(
         A migrated template (see :func:`prepare_template`; created there if
         missing). It is copied into an empty ``data_dir`` so the start skips
         migrations.
+    die_with_parent:
+        On Linux, have the kernel send Label Studio SIGTERM when the thread
+        that started it ends, even by SIGKILL (``prctl(PR_SET_PDEATHSIG)``):
+        ``twoknow ls serve`` uses it so that no server outlives the command.
+        Off by default: a library caller may start the server from a thread
+        that ends before the server should.
     username, password:
         The admin login for the browser; the password is random when None
         and available as ``handle.password``. On a data dir that already has
@@ -354,7 +362,8 @@ def start_server(
     log_path = data / "server.log"
     for attempt in range(3):
         handle = _launch(
-            venv_path, data, port if port is not None else free_port(), token, username, password, log_path
+            venv_path, data, port if port is not None else free_port(), token, username, password, log_path,
+            die_with_parent=die_with_parent,
         )
         try:
             _wait_until_up(handle, timeout)
@@ -418,8 +427,29 @@ def admin_env(username: str, password: str | None, token: str) -> dict[str, str]
     return {"LABEL_STUDIO_USERNAME": username, "LABEL_STUDIO_PASSWORD": password, "LABEL_STUDIO_USER_TOKEN": token}
 
 
+def _parent_death_signal(parent: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that asks Linux to SIGTERM the child when its parent thread ends (None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+    pr_set_pdeathsig = 1
+
+    def set_it() -> None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the call above: do what it asked for
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_it
+
+
 def _launch(
-    venv_path: Path, data: Path, port: int, token: str, username: str, password: str | None, log_path: Path
+    venv_path: Path, data: Path, port: int, token: str, username: str, password: str | None, log_path: Path,
+    *, die_with_parent: bool = False,
 ) -> ServerHandle:
     # No secret in the arguments: the admin's login, password and token go
     # through the environment (see admin_env).
@@ -446,6 +476,7 @@ def _launch(
             stdout=log_fh,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: SIGTERM reaches every child
+            preexec_fn=_parent_death_signal(os.getpid()) if die_with_parent else None,  # noqa: PLW1509
         )
     finally:
         log_fh.close()

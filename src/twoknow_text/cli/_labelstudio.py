@@ -123,7 +123,7 @@ def serve(
     with stop_signals_raise():
         try:
             handle = start_server(port=port, data_dir=data_dir, token=token, venv=venv, template_dir=template_dir,
-                                  username=username, password=password)
+                                  username=username, password=password, die_with_parent=True)
         except (KeyboardInterrupt, _Stopped) as stop:  # start_server stopped its half-started server
             _console.print("Label Studio stopped.", markup=False)
             raise SystemExit(exit_status(stop)) from None
