@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from ._app import app
-from ._signals import Stopped as _Stopped
 from ._common import (
     ConfigOpt,
     DelimiterOpt,
@@ -23,6 +22,10 @@ from ._common import (
     SheetOpt,
     TextColOpt,
 )
+from ._signals import Stopped as _Stopped
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..annotation import ServerHandle
 
 ls_app = typer.Typer(
     name="ls",
@@ -41,6 +44,8 @@ UrlOpt = Annotated[
     typer.Option("--url", help="Label Studio URL (default: env LABEL_STUDIO_URL).", rich_help_panel=_SERVER,
                  show_default=False),
 ]
+
+
 def _warn_token_argument(value: str | None) -> str | None:
     """A client token given as an argument works, but every local user can read it while the command runs."""
     if value:
@@ -129,7 +134,7 @@ def serve(
             raise SystemExit(exit_status(stop)) from None
         status = 0
         try:
-            _print_serving(handle, token_given=token is not None, password_given=password is not None)
+            _print_serving(handle, token_given=token is not None, password_given=password is not None, venv=venv)
             try:
                 while handle.is_running():
                     assert handle._proc is not None
@@ -149,8 +154,10 @@ def serve(
         raise SystemExit(status)
 
 
-def _print_serving(handle: object, *, token_given: bool, password_given: bool) -> None:
+def _print_serving(handle: ServerHandle, *, token_given: bool, password_given: bool, venv: Path | None) -> None:
     """Where the server runs and how to log in; a password only when it was just set and made up here."""
+    from ..annotation import find_ls_venv
+
     out = Console(highlight=False, soft_wrap=True)
     out.print(f"Label Studio is running at {handle.url}  (pid {handle.pid}, log {handle.log_path})", markup=False)
     if handle.admin_created:
@@ -162,8 +169,9 @@ def _print_serving(handle: object, *, token_given: bool, password_given: bool) -
         _console.print(
             "  note: no new password was set: Label Studio keeps an existing admin's password"
             + (" (the one given now was NOT applied)" if password_given else "")
-            + f". To reset it: LABEL_STUDIO_BASE_DATA_DIR={handle.data_dir} "
-            f"<Label Studio venv>/bin/label-studio reset_password --username {handle.username} (it asks for the new one).",
+            + f". To reset it: LABEL_STUDIO_BASE_DATA_DIR={handle.data_dir.resolve()} "
+            f"{find_ls_venv(venv) / 'bin' / 'label-studio'} reset_password --username {handle.username} "
+            "(it asks for the new one).",
             markup=False,
         )
     out.print(f"  export LABEL_STUDIO_URL={handle.url}", markup=False)
