@@ -218,3 +218,15 @@ def test_admin_credentials_go_through_the_environment_only() -> None:
     assert env == {"LABEL_STUDIO_USERNAME": "a@example.com", "LABEL_STUDIO_PASSWORD": "-pw",
                    "LABEL_STUDIO_USER_TOKEN": "tok123456"}
     assert admin_env("a@example.com", None, "tok123456") == {}  # an existing admin: nothing is set
+
+
+@pytest.mark.parametrize("command", [["ls", "pull", "--project", "p"], ["adjudicate", "pull", "p"]])
+def test_a_client_token_on_the_command_line_is_warned_about(command, tmp_path, capsys, monkeypatch) -> None:
+    argv = [*command, "--out", str(tmp_path / "x.csv"), "--url", "http://127.0.0.1:9"]
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    assert main([*argv, "--token", "visible123456"]) == 2  # nothing listens on port 9
+    err = capsys.readouterr().err
+    assert "warning: --token shows the API token" in err and "visible123456" not in err
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "fromenv123456")
+    assert main(argv) == 2
+    assert "warning: --token" not in capsys.readouterr().err

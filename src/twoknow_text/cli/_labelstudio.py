@@ -46,9 +46,10 @@ UrlOpt = Annotated[
 ]
 
 
-def _warn_token_argument(value: str | None) -> str | None:
+def warn_token_argument(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
     """A client token given as an argument works, but every local user can read it while the command runs."""
-    if value:
+    source = ctx.get_parameter_source(param.name) if param.name else None
+    if value and getattr(source, "name", "COMMANDLINE") == "COMMANDLINE":
         _console.print("warning: --token shows the API token to every user of this machine (`ps`) and in shell "
                        "history; set env LABEL_STUDIO_API_KEY instead.", markup=False)
     return value
@@ -58,7 +59,7 @@ TokenOpt = Annotated[
     str | None,
     typer.Option("--token", help="API token (default: env LABEL_STUDIO_API_KEY). Prefer the env variable: "
                  "a flag is visible in the process list and ends up in shell history.", rich_help_panel=_SERVER,
-                 show_default=False, callback=_warn_token_argument),
+                 show_default=False, callback=warn_token_argument),
 ]
 ProjectOpt = Annotated[str, typer.Option("--project", "-p", help="Project title (created when missing).")]
 
