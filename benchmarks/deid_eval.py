@@ -66,6 +66,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import twoknow_text  # noqa: E402,F401  (offline environment first)
 from twoknow_text.deid import DeidConfig, Deidentifier  # noqa: E402
 from twoknow_text.deid.engine import import_presidio  # noqa: E402
+from twoknow_text.deid.evalset import is_found  # noqa: E402  (the found-rule every deid benchmark shares)
 from twoknow_text.deid.planted import (  # noqa: E402
     KIND_ENTITY,
     NER_KINDS,
@@ -134,17 +135,6 @@ def load_planted(n: int, seed: int):
     return out
 
 
-_ARTICLE = re.compile(r"(?:the|a|an)\s+", re.IGNORECASE)
-
-
-def _alnum_positions(text: str, a: int, b: int) -> list[int]:
-    """Letters and digits of a gold span, without a leading article ("the University of X")."""
-    m = _ARTICLE.match(text, a, b)
-    if m:
-        a = m.end()
-    return [i for i in range(a, b) if text[i].isalnum()]
-
-
 def score(records, predictions) -> dict:
     """Per-type recall/precision/F2 plus the group recalls (see module docstring)."""
     gold_n = defaultdict(int)
@@ -156,9 +146,8 @@ def score(records, predictions) -> dict:
         for _, a, b in preds:
             covered.update(range(a, b))
         for t, a, b in gold:
-            pos = _alnum_positions(text, a, b)
             gold_n[t] += 1
-            if pos and sum(p in covered for p in pos) / len(pos) >= 0.9:
+            if is_found(text, a, b, covered):
                 gold_hit[t] += 1
         for t, a, b in preds:
             if any(a < gb and ga < b for _, ga, gb in gold):
@@ -359,9 +348,8 @@ def main(argv: list[str] | None = None) -> int:
                         covered = {i for _, a, b in pr for i in range(a, b)}
                         for t_, a, b in gold:
                             if t_ == KIND_ENTITY[kind]:
-                                pos = _alnum_positions(text, a, b)
                                 by_kind[kind][0] += 1
-                                by_kind[kind][1] += bool(pos) and sum(p in covered for p in pos) / len(pos) >= 0.9
+                                by_kind[kind][1] += is_found(text, a, b, covered)
                 res["recall_by_kind"] = {k: v[1] / v[0] for k, v in sorted(by_kind.items()) if v[0]}
             dres[sname] = res
         if "presidio_default" in dres:

@@ -126,6 +126,12 @@ CASES = [
                                     "--token", "abcdef123456")),
     Case("ls-pull-bad-url", ("ls", "pull", "--project", "p", "--out", "{out}/c.csv",
                              "--url", "not a url", "--token", "abcdef123456"), ("c.csv",), "E5"),
+    Case("ls-serve-token-on-command-line", ("ls", "serve", "--data-dir", "{out}/ls", "--token", "abcdef123456"),
+         ("ls",), "E560"),
+    Case("ls-serve-password-on-command-line", ("ls", "serve", "--data-dir", "{out}/ls", "--password", "pw123456"),
+         ("ls",), "E560"),
+    Case("ls-serve-missing-token-file", ("ls", "serve", "--data-dir", "{out}/ls", "--token-file", "{in}/nope.txt"),
+         ("ls",), "E561"),
     # ---- agreement
     Case("agreement-missing-file", ("agreement", "{in}/nope.csv", "--unit-col", "response_id",
                                     "--coder-col", "coder", "--value-col", "code")),

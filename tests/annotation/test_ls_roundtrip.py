@@ -318,8 +318,9 @@ def test_cli_serve_prints_url_and_stops_on_ctrl_c(ls_server, request: pytest.Fix
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "twoknow_text", "ls", "serve", "--port", str(port), "--data-dir",
-         str(tmp_path / "serve"), "--token", "servetoken123", "--template-dir", str(template)],
+         str(tmp_path / "serve"), "--template-dir", str(template)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "LABEL_STUDIO_API_KEY": "servetoken123"},
     )
     try:
         first = proc.stdout.readline()
@@ -330,7 +331,7 @@ def test_cli_serve_prints_url_and_stops_on_ctrl_c(ls_server, request: pytest.Fix
             assert resp.status == 200
         connect(f"http://127.0.0.1:{port}", "servetoken123")  # the token we asked for works
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 0
+        assert proc.wait(timeout=60) == 130
         assert "Label Studio stopped." in proc.stderr.read()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import LabelStudioError, TwoknowError
 from ..records import Corpus
 from ._client import api_errors, connect
+from ._columns import check_corpus_columns, check_push_columns
 from ._config import TEXT_CONTROL, coder_guide_html, labelling_config
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -404,6 +405,7 @@ def _as_corpus(
     allow_external_deid: bool,
     read_options: Any,
     read_kwargs: dict[str, Any],
+    meta_cols: Sequence[str] | None = None,
 ) -> tuple[Corpus, bool]:
     """(corpus, override_used)."""
     if isinstance(corpus_or_path, (str, os.PathLike)):
@@ -412,7 +414,9 @@ def _as_corpus(
             _warn_override(Path(corpus_or_path).name)
         from ..reading import read_survey
 
-        corpus, _ = read_survey(corpus_or_path, read_options, **read_kwargs)
+        corpus, read_report = read_survey(corpus_or_path, read_options, **read_kwargs)
+        if verified:
+            check_push_columns(corpus_or_path, read_report, meta_cols)
         return Corpus(list(corpus), deidentified=True), not verified
     if not isinstance(corpus_or_path, Corpus):
         import pandas as pd
@@ -472,7 +476,10 @@ def push(
         in ``Corpus.to_frame()`` shape, or the path of a ``twoknow deid``
         output (read with ``read_options`` / ``read_kwargs`` such as
         ``text_cols=``, ``id_col=``, ``format=``). A path must pass
-        :func:`check_deidentified`; anything else ``E530``/``E531``.
+        :func:`check_deidentified`; anything else ``E530``/``E531``. Its
+        text columns must be ones ``twoknow deid`` de-identified (``E563``)
+        and the other columns that reach the tasks structured metadata
+        (``E564``), per its manifest (see :mod:`._columns`).
     codebook:
         A :class:`~twoknow_text.codebook.Codebook` or YAML path; the labelling
         config is generated from it. None: a new project gets the bundled
@@ -491,7 +498,9 @@ def push(
         question_id → question wording, shown above each answer.
     meta_cols:
         Metadata keys copied into the task data (none by default: metadata
-        such as dates or regions can identify people).
+        such as dates or regions can identify people). Only columns passed
+        through as structured metadata are accepted: a free-text or
+        identifier-like column is ``E564``.
     client, url, token:
         A connected client, or where to connect (env ``LABEL_STUDIO_URL`` /
         ``LABEL_STUDIO_API_KEY`` by default).
@@ -516,7 +525,8 @@ def push(
     from ..codebook import Codebook, load_codebook
 
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
-    corpus, override = _as_corpus(corpus_or_path, allow_external_deid, read_options, read_kwargs)
+    corpus, override = _as_corpus(corpus_or_path, allow_external_deid, read_options, read_kwargs, meta_cols)
+    check_corpus_columns(corpus, meta_cols)
     qtexts = dict(question_texts or {})
     preds: dict[str, dict[str, Any]] = {}
     model_version = None

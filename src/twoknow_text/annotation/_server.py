@@ -5,7 +5,11 @@ environment (``make install-ls`` creates ``.venv-ls``). This module runs
 ``<venv>/bin/label-studio start`` as a child process in its own process
 group, bound to 127.0.0.1, with a known admin token and every outbound call
 (version check, analytics, Sentry) switched off, and stops it with SIGTERM to
-that process group.
+that process group. The admin's login, password and token reach Label Studio
+through its environment (``LABEL_STUDIO_USERNAME``, ``LABEL_STUDIO_PASSWORD``,
+``LABEL_STUDIO_USER_TOKEN``), never its arguments: any local user can read a
+process's arguments (``ps``, ``/proc/<pid>/cmdline``), only its owner can
+read its environment.
 
 A cold start spends 25-50 s on database migrations. :func:`prepare_template`
 runs them once into a template folder; :func:`start_server` copies that
@@ -28,6 +32,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +45,8 @@ __all__ = [
     "find_ls_venv",
     "free_port",
     "server_env",
+    "admin_env",
+    "existing_admin_email",
     "DEFAULT_USERNAME",
 ]
 
@@ -222,8 +229,11 @@ class ServerHandle:
     port: int
     data_dir: Path
     username: str
-    password: str = field(repr=False)
+    password: str | None = field(repr=False)
     log_path: Path | None = None
+    #: False when the data dir already had its admin: that admin, its password
+    #: and its token are kept (``password`` is then None; nothing new was set).
+    admin_created: bool = True
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _log_start: int = field(default=0, repr=False)  # where this start's lines begin in the log
 
@@ -286,6 +296,7 @@ def start_server(
     username: str = DEFAULT_USERNAME,
     password: str | None = None,
     timeout: float = 180.0,
+    die_with_parent: bool = False,
 ) -> ServerHandle:
     """Start Label Studio on ``127.0.0.1:port`` and wait until ``/health`` is UP.
 
@@ -306,9 +317,18 @@ def start_server(
         A migrated template (see :func:`prepare_template`; created there if
         missing). It is copied into an empty ``data_dir`` so the start skips
         migrations.
+    die_with_parent:
+        On Linux, have the kernel send Label Studio SIGTERM when the thread
+        that started it ends, even by SIGKILL (``prctl(PR_SET_PDEATHSIG)``):
+        ``twoknow ls serve`` uses it so that no server outlives the command.
+        Off by default: a library caller may start the server from a thread
+        that ends before the server should.
     username, password:
         The admin login for the browser; the password is random when None
-        and available as ``handle.password``.
+        and available as ``handle.password``. On a data dir that already has
+        an admin, that admin is kept with its password and token (a new
+        password would not be applied): ``handle.admin_created`` is False,
+        ``handle.password`` None and ``handle.username`` the existing login.
 
     Example
     -------
@@ -318,7 +338,6 @@ def start_server(
     venv_path = find_ls_venv(venv)
     token = token or secrets.token_hex(20)
     _check_token(token)
-    password = password or secrets.token_urlsafe(16)
     data = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="twoknow-ls-"))
     data.mkdir(parents=True, exist_ok=True)
     fresh = not (data / _SQLITE_NAME).exists()
@@ -328,6 +347,14 @@ def start_server(
         with contextlib.suppress(FileNotFoundError):
             (data / _TEMPLATE_STAMP).unlink()
         os.chmod(data / ".env", 0o600)
+    existing_admin = existing_admin_email(data)
+    if existing_admin is not None:
+        # Label Studio does not apply a new password (or token) to an admin
+        # that exists: keep it, pass no credentials, and never report a
+        # password that would not work.
+        username, password = existing_admin, None
+    else:
+        password = password or secrets.token_urlsafe(16)
 
     auto_port = port is None
     if port is not None and _port_busy(port):
@@ -335,7 +362,8 @@ def start_server(
     log_path = data / "server.log"
     for attempt in range(3):
         handle = _launch(
-            venv_path, data, port if port is not None else free_port(), token, username, password, log_path
+            venv_path, data, port if port is not None else free_port(), token, username, password, log_path,
+            die_with_parent=die_with_parent,
         )
         try:
             _wait_until_up(handle, timeout)
@@ -351,7 +379,7 @@ def start_server(
             raise
         break
     try:
-        if not fresh:
+        if existing_admin is not None or not fresh:
             # On an existing data dir `start` keeps the old admin and its old
             # token: say so rather than hand back a token that will not work.
             _verify_token(handle.url, token)
@@ -365,9 +393,66 @@ class _PortTaken(Exception):
     """Label Studio exited because its port was taken between pick and bind."""
 
 
+def existing_admin_email(data_dir: str | os.PathLike[str]) -> str | None:
+    """The e-mail of the first superuser in ``data_dir``'s database, or None when there is none yet.
+
+    Read straight from the SQLite file (read-only), before the server starts:
+    a migrated template has the tables but no user.
+    """
+    import sqlite3
+
+    db = Path(data_dir) / _SQLITE_NAME
+    if not db.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            row = con.execute("SELECT email FROM htx_user WHERE is_superuser = 1 ORDER BY id LIMIT 1").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None  # no user table yet (an unmigrated database): Label Studio creates the admin
+    return str(row[0]) if row else None
+
+
+def admin_env(username: str, password: str | None, token: str) -> dict[str, str]:
+    """The variables that make ``label-studio start`` create its admin (read by its ``_create_user``).
+
+    Empty when ``password`` is None (an existing admin is kept): without
+    ``LABEL_STUDIO_USERNAME`` and ``LABEL_STUDIO_PASSWORD`` Label Studio
+    creates no user at start.
+    """
+    if password is None:
+        return {}
+    return {"LABEL_STUDIO_USERNAME": username, "LABEL_STUDIO_PASSWORD": password, "LABEL_STUDIO_USER_TOKEN": token}
+
+
+def _parent_death_signal(parent: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that asks Linux to SIGTERM the child when its parent thread ends (None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+    pr_set_pdeathsig = 1
+
+    def set_it() -> None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the call above: do what it asked for
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_it
+
+
 def _launch(
-    venv_path: Path, data: Path, port: int, token: str, username: str, password: str, log_path: Path
+    venv_path: Path, data: Path, port: int, token: str, username: str, password: str | None, log_path: Path,
+    *, die_with_parent: bool = False,
 ) -> ServerHandle:
+    # No secret in the arguments: the admin's login, password and token go
+    # through the environment (see admin_env).
     cmd = [
         str(venv_path / "bin" / "label-studio"),
         "start",
@@ -376,25 +461,22 @@ def _launch(
         "127.0.0.1",
         "--port",
         str(port),
-        # "--name=value": a value that starts with "-" (token_urlsafe gives one
-        # in 64 passwords) would otherwise be read as an option, and
-        # Label Studio would exit with a usage error
-        f"--username={username}",
-        f"--password={password}",
-        f"--user-token={token}",
         "--enable-legacy-api-token",
     ]
+    env = server_env(data)
+    env.update(admin_env(username, password, token))
     log_start = log_path.stat().st_size if log_path.exists() else 0
     log_fh = open(log_path, "ab")  # noqa: SIM115  (closed below, the child keeps its copy)
     try:
         proc = subprocess.Popen(
             cmd,
-            env=server_env(data),
+            env=env,
             cwd=data,
             stdin=subprocess.DEVNULL,
             stdout=log_fh,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: SIGTERM reaches every child
+            preexec_fn=_parent_death_signal(os.getpid()) if die_with_parent else None,  # noqa: PLW1509
         )
     finally:
         log_fh.close()
@@ -407,6 +489,7 @@ def _launch(
         username=username,
         password=password,
         log_path=log_path,
+        admin_created=password is not None,
         _proc=proc,
         _log_start=log_start,
     )
@@ -487,8 +570,8 @@ def _verify_token(url: str, token: str) -> None:
         if exc.code in (401, 403):
             raise LabelStudioError(
                 "E506",
-                "This data dir already has an admin with a different token; pass that token "
-                "or start with a new --data-dir.",
+                "This data dir already has an admin with a different token; give that token "
+                "(env LABEL_STUDIO_API_KEY or --token-file) or start with a new --data-dir.",
             ) from None
         raise LabelStudioError("E507", f"Label Studio answered HTTP {exc.code} to the token check.") from None
     except (urllib.error.URLError, OSError):

@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from ._app import app
+from ._labelstudio import warn_token_argument
 
 adjudicate_app = typer.Typer(
     help="Adjudicate coder disagreements in Label Studio (push the disputes, pull the gold).",
@@ -154,7 +155,7 @@ def adjudicate_push_cmd(
     project: str = typer.Option("twoknow adjudication", "--project", help="Title of the adjudication project."),
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML (default: bundled 2KNOW)."),
     url: Optional[str] = typer.Option(None, "--url", envvar="LABEL_STUDIO_URL"),
-    token: Optional[str] = typer.Option(None, "--token", envvar="LABEL_STUDIO_API_KEY"),
+    token: Optional[str] = typer.Option(None, "--token", envvar="LABEL_STUDIO_API_KEY", callback=warn_token_argument),
 ) -> None:
     """Send the units the coders disagree on to a Label Studio adjudication project."""
     from ..agreement import adjudicate_push, disagreements
@@ -177,7 +178,7 @@ def adjudicate_pull_cmd(
     out: Path = typer.Option(..., "--out", help="Gold table to write (CSV or Parquet): unit, code, adjudicator."),
     audit_log: Path = typer.Option(Path("adjudication_audit.jsonl"), "--audit-log", help="Append-only JSONL log."),
     url: Optional[str] = typer.Option(None, "--url", envvar="LABEL_STUDIO_URL"),
-    token: Optional[str] = typer.Option(None, "--token", envvar="LABEL_STUDIO_API_KEY"),
+    token: Optional[str] = typer.Option(None, "--token", envvar="LABEL_STUDIO_API_KEY", callback=warn_token_argument),
 ) -> None:
     """Pull the adjudicated gold and append every decision to the audit log."""
     from .._io import write_table

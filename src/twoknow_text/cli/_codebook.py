@@ -272,6 +272,10 @@ def report_cmd(
         None, "--coder", help="Codes to count: 'adjudicated' (default when present), a coder's name, or 'majority'."
     ),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the Wilson intervals."),
+    min_cell: int = typer.Option(
+        5, "--min-cell", min=0,
+        help="Suppress subgroups of fewer respondents (and one more where the hidden one could be recovered); 0: off.",
+    ),
     drop_unknown_codes: bool = typer.Option(
         False, "--drop-unknown-codes", help="Ignore codes the codebook lacks (e.g. a final codebook) instead of failing."
     ),
@@ -294,7 +298,7 @@ def report_cmd(
     kw = _read_kwargs(config, text_col, id_col, fmt, sheet, question_col, respondent_col, language_col)
     rep, paths = report_files(
         codings, corpus, out, codebook=codebook, coder=coder, by=by, confidence=confidence, read_options=kw["options"],
-        unknown_codes="drop" if drop_unknown_codes else "error",
+        unknown_codes="drop" if drop_unknown_codes else "error", min_cell=min_cell,
     )
     console.print(f"Source: {rep.source.label}. {rep.n_answers} answers, {rep.n_respondents} respondents.", markup=False)
     cats = rep.frequencies[rep.frequencies["level"] == "category"]

@@ -159,10 +159,25 @@ def deid(
             on_total=lambda n: progress.update(task, total=n),
             **read_kwargs,
         )
+    _warn_unsafe_columns(result, console)
     if quiet:
         return
     print_read_summary(result.read_report, console)
     _print_summary(result, console)
+
+
+def _warn_unsafe_columns(result: Any, console: Any) -> None:
+    """Say which copied columns hold free text or identifiers: they were not de-identified."""
+    unsafe = result.unsafe_columns()
+    if unsafe:
+        kinds = {"free_text": "free text", "identifier_like": "identifier-like"}
+        listed = ", ".join(f"'{c}' ({kinds.get(k, k)})" for c, k in unsafe.items())
+        console.print(
+            f"warning: column(s) {listed} were copied unchanged, NOT de-identified; `ls push --meta` and "
+            "`report --by` refuse them. De-identify them as text columns (--text-col) or leave them out "
+            "(reading: metadata_cols).",
+            markup=False,
+        )
 
 
 def _print_summary(result: Any, console: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -22,6 +22,10 @@ from ._common import (
     SheetOpt,
     TextColOpt,
 )
+from ._signals import Stopped as _Stopped
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..annotation import ServerHandle
 
 ls_app = typer.Typer(
     name="ls",
@@ -40,12 +44,40 @@ UrlOpt = Annotated[
     typer.Option("--url", help="Label Studio URL (default: env LABEL_STUDIO_URL).", rich_help_panel=_SERVER,
                  show_default=False),
 ]
+
+
+def warn_token_argument(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """A client token given as an argument works, but every local user can read it while the command runs."""
+    source = ctx.get_parameter_source(param.name) if param.name else None
+    if value and getattr(source, "name", "COMMANDLINE") == "COMMANDLINE":
+        _console.print("warning: --token shows the API token to every user of this machine (`ps`) and in shell "
+                       "history; set env LABEL_STUDIO_API_KEY instead.", markup=False)
+    return value
+
+
 TokenOpt = Annotated[
     str | None,
     typer.Option("--token", help="API token (default: env LABEL_STUDIO_API_KEY). Prefer the env variable: "
-                 "a flag ends up in shell history.", rich_help_panel=_SERVER, show_default=False),
+                 "a flag is visible in the process list and ends up in shell history.", rich_help_panel=_SERVER,
+                 show_default=False, callback=warn_token_argument),
 ]
 ProjectOpt = Annotated[str, typer.Option("--project", "-p", help="Project title (created when missing).")]
+
+
+def _refuse_token_value(value: str | None) -> str | None:
+    if value:
+        from ..annotation._secrets import refuse_secret_argument
+
+        raise refuse_secret_argument("--token", "admin token", "LABEL_STUDIO_API_KEY", "--token-file")
+    return value
+
+
+def _refuse_password_value(value: str | None) -> str | None:
+    if value:
+        from ..annotation._secrets import refuse_secret_argument
+
+        raise refuse_secret_argument("--password", "admin password", "TWOKNOW_LS_PASSWORD", "--password-file")
+    return value
 
 
 @ls_app.command("serve")
@@ -54,16 +86,16 @@ def serve(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="Where Label Studio keeps its database and media.")] = Path(
         "ls-data"
     ),
-    token: Annotated[
-        str | None,
-        typer.Option("--token", envvar="TWOKNOW_LS_TOKEN", show_envvar=True,
-                     help="Admin API token to set (6-40 letters/digits) (default: random, printed once)."),
+    token_file: Annotated[
+        Path | None,
+        typer.Option("--token-file", help="File (chmod 600) holding the admin API token to set, 6-40 letters/digits "
+                     "(default: env LABEL_STUDIO_API_KEY, else random, printed once)."),
     ] = None,
     username: Annotated[str, typer.Option("--username", help="Admin login (an email).")] = "admin@example.com",
-    password: Annotated[
-        str | None,
-        typer.Option("--password", envvar="TWOKNOW_LS_PASSWORD", show_envvar=True,
-                     help="Admin password for the browser (default: random, printed once)."),
+    password_file: Annotated[
+        Path | None,
+        typer.Option("--password-file", help="File (chmod 600) holding the admin password for the browser "
+                     "(default: env TWOKNOW_LS_PASSWORD, else random, printed once)."),
     ] = None,
     venv: Annotated[
         Path | None,
@@ -73,36 +105,82 @@ def serve(
         Path | None,
         typer.Option("--template-dir", help="Migrated template data dir to copy from (built there if missing)."),
     ] = None,
+    token_value: Annotated[
+        str | None, typer.Option("--token", hidden=True, callback=_refuse_token_value, expose_value=True)
+    ] = None,
+    password_value: Annotated[
+        str | None, typer.Option("--password", hidden=True, callback=_refuse_password_value, expose_value=True)
+    ] = None,
 ) -> None:
-    """Start a local Label Studio (loopback only, telemetry off) and keep it running until Ctrl-C."""
-    from ..annotation import start_server
+    """Start a local Label Studio (loopback only, telemetry off) and keep it running until Ctrl-C or SIGTERM.
 
+    The admin token and password never go on a command line (any user can
+    read those with `ps`): give them in env LABEL_STUDIO_API_KEY /
+    TWOKNOW_LS_PASSWORD or in files with --token-file / --password-file.
+    """
+    from ..annotation import start_server
+    from ..annotation._secrets import PASSWORD_ENV, TOKEN_ENV, resolve_secret
+    from ._signals import exit_status, ignore_stop_signals, stop_signals_raise
+
+    token = resolve_secret(token_file, TOKEN_ENV, "token")
+    password = resolve_secret(password_file, PASSWORD_ENV, "password")
     _console.print(f"Starting Label Studio in {data_dir} (the first start migrates its database: up to a minute)...",
                    markup=False)
-    handle = start_server(port=port, data_dir=data_dir, token=token, venv=venv, template_dir=template_dir,
-                          username=username, password=password)
-    try:
-        out = Console(highlight=False, soft_wrap=True)
-        out.print(f"Label Studio is running at {handle.url}  (pid {handle.pid}, log {handle.log_path})", markup=False)
-        out.print(f"  login: {handle.username}" + ("" if password else f"  password: {handle.password}"), markup=False)
-        out.print(f"  export LABEL_STUDIO_URL={handle.url}", markup=False)
-        if token is None:
-            out.print(f"  export LABEL_STUDIO_API_KEY={handle.token}", markup=False)
-        else:
-            out.print("  export LABEL_STUDIO_API_KEY=<the token you passed>", markup=False)
-        out.print("Press Ctrl-C to stop it.", markup=False)
+    with stop_signals_raise():
         try:
-            while handle.is_running():
-                assert handle._proc is not None
-                handle._proc.wait()
-        except KeyboardInterrupt:
-            pass
-        if handle._proc is not None and handle._proc.returncode not in (None, 0, -15):
-            _console.print(f"Label Studio exited with status {handle._proc.returncode}; see {handle.log_path}.",
-                           markup=False)
-    finally:
-        handle.stop()
-        _console.print("Label Studio stopped.", markup=False)
+            handle = start_server(port=port, data_dir=data_dir, token=token, venv=venv, template_dir=template_dir,
+                                  username=username, password=password, die_with_parent=True)
+        except (KeyboardInterrupt, _Stopped) as stop:  # start_server stopped its half-started server
+            _console.print("Label Studio stopped.", markup=False)
+            raise SystemExit(exit_status(stop)) from None
+        status = 0
+        try:
+            _print_serving(handle, token_given=token is not None, password_given=password is not None, venv=venv)
+            try:
+                while handle.is_running():
+                    assert handle._proc is not None
+                    handle._proc.wait()
+            except (KeyboardInterrupt, _Stopped) as stop:
+                status = exit_status(stop)
+            if status == 0 and handle._proc is not None and handle._proc.returncode not in (None, 0, -15):
+                _console.print(f"Label Studio exited with status {handle._proc.returncode}; see {handle.log_path}.",
+                               markup=False)
+        except (KeyboardInterrupt, _Stopped) as stop:
+            status = exit_status(stop)
+        finally:
+            with ignore_stop_signals():
+                handle.stop()
+                _console.print("Label Studio stopped.", markup=False)
+    if status:
+        raise SystemExit(status)
+
+
+def _print_serving(handle: ServerHandle, *, token_given: bool, password_given: bool, venv: Path | None) -> None:
+    """Where the server runs and how to log in; a password only when it was just set and made up here."""
+    from ..annotation import find_ls_venv
+
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(f"Label Studio is running at {handle.url}  (pid {handle.pid}, log {handle.log_path})", markup=False)
+    if handle.admin_created:
+        out.print(f"  login: {handle.username}" + ("" if password_given else f"  password: {handle.password}"),
+                  markup=False)
+    else:
+        out.print(f"  login: {handle.username} (the existing admin of {handle.data_dir} is kept, with the password "
+                  "set at its first start)", markup=False)
+        _console.print(
+            "  note: no new password was set: Label Studio keeps an existing admin's password"
+            + (" (the one given now was NOT applied)" if password_given else "")
+            + f". To reset it: LABEL_STUDIO_BASE_DATA_DIR={handle.data_dir.resolve()} "
+            f"{find_ls_venv(venv) / 'bin' / 'label-studio'} reset_password --username {handle.username} "
+            "(it asks for the new one).",
+            markup=False,
+        )
+    out.print(f"  export LABEL_STUDIO_URL={handle.url}", markup=False)
+    if token_given:
+        out.print("  export LABEL_STUDIO_API_KEY=<the token you gave>", markup=False)
+    else:
+        out.print(f"  export LABEL_STUDIO_API_KEY={handle.token}", markup=False)
+    out.print("Press Ctrl-C to stop it.", markup=False)
 
 
 @ls_app.command("push")
@@ -180,6 +258,10 @@ def push_cmd(
         language_col=language_col, config=config, encoding=encoding, delimiter=delimiter,
     )
     print_read_summary(report, _console)
+    if verified:
+        from ..annotation._columns import check_push_columns
+
+        check_push_columns(input, report, meta)  # only de-identified text, only structured metadata
     corpus = Corpus(list(corpus), deidentified=verified)
     qtexts = load_question_texts(questions) if questions is not None else None
 

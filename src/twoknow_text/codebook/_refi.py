@@ -14,7 +14,9 @@ ATLAS.ti, MAXQDA and QualCoder read. Mapping used here:
 - the ``.qdpx`` holds the de-identified answers as ``TextSource`` s (one plain
   text file each under ``sources/``), every coder as a ``User`` and every
   coding as a whole-answer ``PlainTextSelection`` with ``Coding``/``CodeRef``;
-  respondents become ``Case`` s and question/language/metadata ``Variable`` s.
+  respondents become ``Case`` s and question/language/metadata ``Variable`` s
+  (metadata holding free text or identifiers is left out, see
+  :func:`twoknow_text.deid.columns.classify_values`).
 
 Every file is validated against the bundled XSD before it is written.
 """
@@ -403,12 +405,17 @@ def qdpx_project_xml(
     book = ET.SubElement(root, f"{q}CodeBook")
     _code_elements(book, QDE_NS, cb)
 
-    # variables: question, language and every metadata key
+    # variables: question, language and every metadata key that holds structured values; a
+    # free-text or identifier-like column was copied by `twoknow deid`, never de-identified
+    from ..deid.columns import classify_values
+
     meta_keys: list[str] = []
     for r in corpus:
         for k in r.metadata:
             if k not in meta_keys:
                 meta_keys.append(k)
+    left_out = [k for k in meta_keys if classify_values(r.metadata.get(k) for r in corpus) != "structured"]
+    meta_keys = [k for k in meta_keys if k not in left_out]
     var_names = ["question_id", "language", *meta_keys]
     var_guid = {v: _guid("variable", v) for v in var_names}
     variables = ET.SubElement(root, f"{q}Variables")
@@ -475,6 +482,8 @@ def qdpx_project_xml(
     ET.SubElement(root, f"{q}Description").text = (
         f"Exported by twoknow_text {__version__}: {len(corpus)} de-identified answers, "
         f"{len(coders)} coder(s), codebook {cb.name} version {cb.version}."
+        + (f" Metadata left out (free text or identifiers, not de-identified): {', '.join(left_out)}."
+           if left_out else "")
     )
     ET.indent(root)
     xml = ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -29,7 +29,6 @@ from collections.abc import Iterable
 
 from .allowlist import AllowList
 from .lexicon import Lexicon, LexiconEntry, english_zipf, get_lexicon
-from .recognizers import _NOT_A_NAME
 from .spans import DetectedSpan
 
 __all__ = ["CUES", "CUE_WORDS", "lexical_spans", "cue_matches", "is_function_word"]
@@ -83,7 +82,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                    "kallade mig", "känd som", "kallad"),
         "name": ("fru", "frun", "hustru", "make", "maken", "son", "sonen", "dotter", "dottern", "bror", "brodern",
                  "syster", "systern", "mamma", "pappa", "vän", "vännen", "kompis", "kompisen", "flickvän", "pojkvän",
-                 "sambo", "kollega", "chef", "terapeut", "granne", "grannen", "som heter", "heter", "jag heter",
+                 "sambo", "kollega", "chef", "terapeut", "psykolog", "kurator", "läkare", "granne", "grannen", "som heter", "heter", "jag heter",
                  "mitt namn är", "kusin"),
         "place": ("bor i", "bodde i", "bor nära", "kommer från", "flyttade till", "flyttade från", "växte upp i",
                   "född i", "från"),
@@ -91,14 +90,14 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "da": {
         "handle": ("jeg hed", "hed jeg", "hedder jeg", "kaldte mig selv", "kaldenavn", "brugernavn", "alias", "nick", "kald mig", "kaldte mig", "kendt som"),
         "name": ("kone", "konen", "mand", "manden", "søn", "datter", "bror", "søster", "mor", "far", "ven", "veninde",
-                 "kæreste", "kollega", "chef", "terapeut", "nabo", "hedder", "jeg hedder", "mit navn er", "fætter",
+                 "kæreste", "kollega", "chef", "terapeut", "psykolog", "læge", "nabo", "hedder", "jeg hedder", "mit navn er", "fætter",
                  "kusine"),
         "place": ("bor i", "boede i", "kommer fra", "flyttede til", "voksede op i", "født i", "fra"),
     },
     "nb": {
         "handle": ("jeg het", "het jeg", "heter jeg", "kalte meg selv", "kallenavn", "brukernavn", "alias", "nick", "kall meg", "kalte meg", "kjent som"),
         "name": ("kona", "kone", "mannen", "mann", "sønn", "datter", "bror", "søster", "mor", "far", "venn",
-                 "venninne", "kjæreste", "samboer", "kollega", "sjef", "terapeut", "nabo", "heter", "jeg heter",
+                 "venninne", "kjæreste", "samboer", "kollega", "sjef", "terapeut", "psykolog", "lege", "nabo", "heter", "jeg heter",
                  "mitt navn er", "fetter", "kusine"),
         "place": ("bor i", "bodde i", "kommer fra", "flyttet til", "vokste opp i", "født i", "fra"),
     },
@@ -127,7 +126,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                    "conocido como", "conocida como", "seudónimo"),
         "name": ("esposa", "esposo", "mujer", "marido", "hijo", "hija", "hermano", "hermana", "madre", "mamá", "padre",
                  "papá", "amigo", "amiga", "novia", "novio", "pareja", "compañero", "compañera", "colega", "jefe",
-                 "jefa", "terapeuta", "vecino", "vecina", "llamado", "llamada", "me llamo", "mi nombre es", "primo",
+                 "jefa", "terapeuta", "psicóloga", "psicólogo", "psiquiatra", "médico", "médica", "vecino", "vecina", "llamado", "llamada", "me llamo", "mi nombre es", "primo",
                  "prima", "tío", "tía", "señor", "señora"),
         "place": ("vivo en", "vivía en", "soy de", "me mudé a", "crecí en", "nací en", "cerca de"),
     },
@@ -136,7 +135,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                    "alias", "me chamavam", "chama-me", "conhecido como", "conhecida como"),
         "name": ("esposa", "esposo", "mulher", "marido", "filho", "filha", "irmão", "irmã", "mãe", "pai", "amigo",
                  "amiga", "namorada", "namorado", "companheiro", "companheira", "colega", "chefe", "terapeuta",
-                 "vizinho", "vizinha", "chamado", "chamada", "me chamo", "chamo-me", "meu nome é", "primo", "prima",
+                 "vizinho", "vizinha", "chamado", "chamada", "psicóloga", "psicólogo", "psiquiatra", "médico", "médica", "me chamo", "chamo-me", "meu nome é", "primo", "prima",
                  "senhor", "senhora"),
         "place": ("moro em", "moro no", "moro na", "vivo em", "vivo no", "vivo na", "sou de", "sou do", "sou da",
                   "mudei para", "mudei-me para", "cresci em", "nasci em", "perto de"),
@@ -146,7 +145,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                    "conosciuto come", "conosciuta come", "pseudonimo"),
         "name": ("moglie", "marito", "figlio", "figlia", "fratello", "sorella", "madre", "mamma", "padre", "papà",
                  "amico", "amica", "fidanzata", "fidanzato", "compagno", "compagna", "collega", "capo", "terapeuta",
-                 "vicino", "vicina", "chiamato", "chiamata", "mi chiamo", "il mio nome è", "cugino", "cugina",
+                 "vicino", "vicina", "chiamato", "chiamata", "psicologa", "psicologo", "terapista", "medico", "mi chiamo", "il mio nome è", "cugino", "cugina",
                  "signor", "signora"),
         "place": ("abito a", "abito in", "vivo a", "vivo in", "sono di", "trasferito a", "trasferita a",
                   "cresciuto a", "cresciuta a", "nato a", "nata a", "vicino a"),
@@ -166,7 +165,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "name": ("żona", "żoną", "mąż", "mężem", "syn", "synem", "córka", "córką", "brat", "bratem", "siostra",
                  "siostrą", "mama", "mamą", "matka", "tata", "ojciec", "przyjaciel", "przyjaciółka", "kolega",
                  "koleżanka", "dziewczyna", "chłopak", "partner", "partnerka", "szef", "terapeuta", "terapeutka",
-                 "sąsiad", "sąsiadka", "imieniu", "nazywam się", "mam na imię", "kuzyn", "kuzynka", "pan", "pani",
+                 "sąsiad", "sąsiadka", "psycholog", "psycholożka", "lekarz", "lekarka", "imieniu", "nazywam się", "mam na imię", "kuzyn", "kuzynka", "pan", "pani",
                  "panem", "panią"),
         "place": ("mieszkam w", "mieszkam we", "mieszkałem w", "mieszkałam w", "jestem z", "pochodzę z",
                   "przeprowadziłem się do", "przeprowadziłam się do", "wychowałem się w", "wychowałam się w",
@@ -184,7 +183,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "handle": ("mani sauca", "ar vārdu", "ar segvārdu", "segvārds", "segvārdu", "lietotājvārds", "lietotājvārdu", "iesauka", "iesauku", "niks", "alias",
                    "sauc mani", "sauca mani", "pazīstams kā", "pazīstama kā"),
         "name": ("sieva", "vīrs", "dēls", "meita", "brālis", "māsa", "māte", "mamma", "tēvs", "tētis", "draugs",
-                 "draudzene", "partneris", "partnere", "kolēģis", "kolēģe", "priekšnieks", "terapeits", "kaimiņš",
+                 "draudzene", "partneris", "partnere", "kolēģis", "kolēģe", "priekšnieks", "terapeits", "terapeite", "psihologs", "psiholoģe", "ārsts", "ārste", "kaimiņš",
                  "kaimiņiene", "vārdā", "mani sauc", "mans vārds ir", "brālēns", "māsīca"),
         "place": ("dzīvoju", "dzīvojam", "dzīvoju netālu no", "esmu no", "nāku no", "pārcēlos uz", "uzaugu",
                   "dzimu", "netālu no"),
@@ -311,7 +310,8 @@ def _norm(lang: str | None) -> str:
 # words ("my nickname on that forum was X", "nimimerkkini foorumilla oli X"), else nothing.
 _COPULA = (r"(?:was|is|were|became|used\s+to\s+be|oli|on|olen|var|är|er|war|ist|lautet|lautete|era|es|fue|"
            r"était|est|c'est|é|foi|è|to|jest|był|była|było|bija|ir|buvo|yra|oli|был|была|было|это|byl|byla|je|"
-           r"ble|blev|werd|wordt|as)")
+           r"ble|blev|werd|wordt|as|była|buvo|bija|knew|knows|told|said|helped|was|wusste|visste|vidste|sabía|sabia|"
+           r"sapeva|savait|wist|wiedział|wiedziała|tiesi|teadis|zināja|žinojo|знал|знала)")
 _BRIDGE = {
     "name": re.compile(r"(?:\s*[,:\-–—]?\s*)(?:(?:is|was|called|named|heter|hedder|heißt|heet|se\s+llama|"
                        r"s'appelle|chamado|chamada|si\s+chiama|nimeltä|nimeltään|nimega|vārdā|vardu|по\s+имени|"
@@ -353,6 +353,38 @@ _PLACE_PREPOSITIONS = {
 _PARTICLE_WORDS = frozenset("van von der den de del della da di la le du bin ibn al el af av ten ter".split())
 
 
+# A token shaped like a handle: letters with digits ("zorro53", "nattugle50"), underscores
+# ("torbjørn_1986", "_coruja_"), dotted words ("lisek.sowa.77", "yannick.rousseau"), "u/name",
+# or decorations ("xxnachtuilxx", "xX_name_Xx").
+_HANDLE_SHAPE = re.compile(
+    r"(?<![\w@/.\-])(?:u/[\w\-]{2,}|_*[^\W\d_][\w]*(?:[._][\w]+)+_*|_[\w]+_?|[^\W\d_]{3,}\d{1,4}|"
+    r"xx[^\W\d_]{3,}xx)(?![\w@]|[.\-/][\w])",
+    re.IGNORECASE,
+)
+#: Letters-and-digits words that are not handles.
+_NOT_HANDLE_SHAPE = re.compile(
+    r"^(?:mp\d|ps\d|win\d+|covid\d*|h26\d|x26\d|ipv\d|v\d+|iphone\d*|web\d|wifi\d*|[a-z]+\d{2}s|\d.*)$",
+    re.IGNORECASE,
+)
+_FILE_OR_DOMAIN = re.compile(r"\.(?:com|org|net|fi|se|de|ru|io|me|onion|txt|jpg|png|pdf|exe|html?|zip|mp4|mp3|gif)$",
+                             re.IGNORECASE)
+
+
+def _handle_shapes(text: str, allow: AllowList) -> Iterable[DetectedSpan]:
+    """Tokens shaped like a username wherever they stand (no cue needed)."""
+    for m in _HANDLE_SHAPE.finditer(text):
+        value = m.group()
+        if _NOT_HANDLE_SHAPE.match(value) or _FILE_OR_DOMAIN.search(value) or allow.is_allowed(value) \
+                or allow.is_platform_inflection(value.split(".")[0]):
+            continue
+        if "." in value and not any(c.isdigit() or c == "_" for c in value):
+            # "name.surname": two or three lowercase word parts, none a one-letter abbreviation ("e.g")
+            parts = value.split(".")
+            if len(parts) > 3 or any(len(p) < 2 for p in parts) or not value.islower():
+                continue
+        yield DetectedSpan("USERNAME", m.start(), m.end(), 0.6, "twoknow.cue_handle.v1")
+
+
 def lexical_spans(
     text: str,
     lang: str | None,
@@ -372,6 +404,7 @@ def lexical_spans(
     out: list[DetectedSpan] = []
     out.extend(_cue_spans(text, lang, allow, lex))
     out.extend(_platform_frames(text, lang, allow, lex))
+    out.extend(_handle_shapes(text, allow))
     out.extend(_sign_off(text, lang, allow, lex))
     out.extend(_lexicon_spans(text, lang, allow, lex, ner_language=ner_language))
     return out
@@ -383,7 +416,8 @@ def _cue_spans(text: str, lang: str, allow: AllowList, lex: Lexicon) -> Iterable
         bridge = _BRIDGE[kind].match(text, m.end()) if kind != "handle" else None
         pos = bridge.end() if bridge else m.end()
         if kind == "handle":
-            v = _HANDLE_VALUE.match(text, _handle_value_start(text, m.end(), lang, allow))
+            start, sure = _handle_value_start(text, m.end(), lang, allow)
+            v = _HANDLE_VALUE.match(text, start)
             if not v:
                 continue
             value = v.group().rstrip(".-")
@@ -391,6 +425,8 @@ def _cue_spans(text: str, lang: str, allow: AllowList, lex: Lexicon) -> Iterable
             if (len(value) < 2 or is_function_word(value, lang) or allow.is_allowed(value)
                     or allow.is_platform_inflection(value) or _ordinary_word(text, v.start(), value, lang, lex)):
                 continue
+            if not sure and value.isalpha() and value.islower() and lex.is_word(value, lang):
+                continue  # "Benutzernamen waren zufällig": no copula or colon, and an ordinary word
             out_type = "USERNAME"
             yield DetectedSpan(out_type, v.start(), end, 0.85, "twoknow.cue_handle.v1")
             continue
@@ -400,12 +436,13 @@ def _cue_spans(text: str, lang: str, allow: AllowList, lex: Lexicon) -> Iterable
             yield DetectedSpan(etype, words[0], words[1], 0.7, f"twoknow.cue_{kind}.v1")
 
 
+_OPENERS = " \t\"'“‘«([<"
 _COPULA_RE = re.compile(r"(?:" + _COPULA + r")$", re.IGNORECASE)
 _GAP = re.compile(r"\s*[:=\-–—]?\s*[\"'“‘«(\[<]?")
 
 
-def _handle_value_start(text: str, pos: int, lang: str, allow: AllowList) -> int:
-    """Where the value after a handle cue starts.
+def _handle_value_start(text: str, pos: int, lang: str, allow: AllowList) -> tuple[int, bool]:
+    """Where the value after a handle cue starts, and whether a copula or colon announced it.
 
     Up to three words may come between the cue and a copula or colon ("my
     nickname on that forum was X", "nimimerkkini foorumilla oli X"), but only
@@ -413,24 +450,24 @@ def _handle_value_start(text: str, pos: int, lang: str, allow: AllowList) -> int
     the value itself ("call me X", "hieß ich X").
     """
     start = _GAP.match(text, pos).end()
-    if text[pos:start].strip(" \t\"'“‘«(\[<"):  # a colon or dash: the value follows
-        return start
+    if text[pos:start].strip(_OPENERS):  # a colon or dash: the value follows
+        return start, True
     cur = pos
     for _ in range(4):
         gap = _GAP.match(text, cur)
         w = _WORD_AT.match(text, gap.end())
         if not w:
-            return start
+            return start, False
         word = w.group()
         if _COPULA_RE.match(word):
-            return _GAP.match(text, w.end()).end()
-        if text[cur : gap.end()].strip(" \t\"'“‘«(\[<"):
-            return gap.end()
+            return _GAP.match(text, w.end()).end(), True
+        if text[cur : gap.end()].strip(_OPENERS):
+            return gap.end(), True
         if not (is_function_word(word, lang) or allow.is_allowed(word) or allow.is_platform_inflection(word)
                 or re.fullmatch(_PLACE_OF_POSTING, word, re.IGNORECASE)):
-            return start if cur == pos else gap.end()
+            return (start, True) if cur == pos else (gap.end(), False)
         cur = w.end()
-    return start
+    return start, False
 
 
 def _ordinary_word(text: str, start: int, value: str, lang: str, lex: Lexicon) -> bool:
@@ -439,6 +476,8 @@ def _ordinary_word(text: str, start: int, value: str, lang: str, lex: Lexicon) -
         return False
     if not value.isalpha() or not value.islower():
         return False
+    from .recognizers import _NOT_A_NAME  # Presidio is loaded by then (the engine runs)
+
     if value in _NOT_A_VALUE or value in _NOT_A_NAME:
         return True
     # nicknames are often ordinary words ("driftwood", "renard", "nachteule"); only the most
@@ -554,6 +593,11 @@ def _lexicon_spans(text: str, lang: str, allow: AllowList, lex: Lexicon, *, ner_
         if full is not None:
             yield DetectedSpan("PERSON", m.start(), full, 0.7, "twoknow.lexicon.v1")
             continue
+        if entry.given and lex.max_zipf(entry.lemma) < 5.0 and i + 1 < len(words) \
+                and _COPULA_RE.match(words[i + 1].group()) and not text[m.end() : words[i + 1].start()].strip():
+            # "Søren var den ensete", "Rui era a única", "joaquín era": a name, then was/is
+            yield DetectedSpan("PERSON", m.start(), m.end(), 0.6, "twoknow.lexicon.v1")
+            continue
         etype = _judge(text, m.start(), word, entry, lang, lex, ner_language=ner_language)
         if etype is None and entry.is_place and i > 0 and _after_preposition(text, words[i - 1], m, lang):
             etype = _place_after_preposition(word, entry, lang, lex)
@@ -586,7 +630,7 @@ def _full_name(text: str, words: list[re.Match[str]], i: int, e: LexiconEntry, l
         ok = False
     else:  # a surname the lexicon lacks ("Zariņš"): not an ordinary word of the language or English
         ok = (len(last) >= 4 and not lex.is_word(last, lang) and english_zipf(last.casefold()) < 3.0
-              and (first[0].isupper() or not lex.is_word(first, lang)))
+              and (first[0].isupper() or lex.max_zipf(e.lemma) < 4.5 or not lex.is_word(first, lang)))
     return words[j].end() if ok else None
 
 
@@ -602,6 +646,8 @@ def _place_after_preposition(word: str, e: LexiconEntry, lang: str, lex: Lexicon
         return None
     zmax = lex.max_zipf(e.lemma)
     if e.population >= 100000 and lex.zipf(e.lemma, "en") < 4.5 and zmax < 6.0:
+        return "LOCATION"
+    if e.population >= 15000 and zmax < 4.8 and not (e.given and not e.inflected):
         return "LOCATION"
     if e.population >= 1000 and zmax < 4.0 and not (e.given and not e.inflected):
         return "LOCATION"

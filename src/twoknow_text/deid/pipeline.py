@@ -3,8 +3,10 @@
 The output has the same id column and the same text column name(s) as the
 input (wide input is written back wide), every metadata column, and no other
 copy of the raw text. Beside it, ``<OUT>.manifest.json`` records the run
-(``stage: "deid"``, the output's sha256, the config, counts and whether the
-key came from a file or was ephemeral — never the key or a fingerprint of it).
+(``stage: "deid"``, the output's sha256, which columns were de-identified and
+what the others hold (``columns``, see :mod:`.columns`), the config with its
+deny-list terms as keyed hashes, counts and whether the key came from a file
+or was ephemeral — never the key or a fingerprint of it).
 :func:`verify_deidentified` checks that manifest before anything is sent on
 (the Label Studio push calls it).
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ __all__ = [
     "manifest_path_for",
     "verify_deidentified",
     "default_config_path",
+    "manifest_config",
 ]
 
 STAGE = "deid"
@@ -93,6 +96,13 @@ class DeidResult:
     report: DeidReport
     read_report: Any  # twoknow_text.reading.ReadReport
     key_source: str
+    #: the manifest's ``columns`` record: which columns were de-identified, what the others hold
+    columns: dict[str, Any] = field(default_factory=dict)
+
+    def unsafe_columns(self) -> dict[str, str]:
+        """Passed-through columns that are not structured (column → kind): copied unchanged, never de-identified."""
+        passed = self.columns.get("passed_through", {})
+        return {c: e["kind"] for c, e in passed.items() if e.get("kind") != "structured"}
 
 
 def manifest_path_for(out: str | os.PathLike[str]) -> Path:
@@ -144,6 +154,7 @@ def deidentify_file(
     deid, rep = Deidentifier(cfg, key=key).deidentify(corpus, language=language, progress=progress, key_source=key_source)
 
     frame = _output_frame(corpus, deid, read_report, opts)
+    columns = _columns_record(frame, read_report, opts)
     write_table(frame, out)
     report_path = rep.write(report) if report is not None else None
     manifest = manifest_path_for(out)
@@ -151,13 +162,14 @@ def deidentify_file(
         manifest,
         command="twoknow deid",
         inputs=[input],
-        config=cfg.model_dump(mode="json"),
+        config=manifest_config(cfg, key),
         outputs=[out] + ([report_path] if report_path else []),
         extra={
             "stage": STAGE,
             "deidentified_by": DEIDENTIFIED_BY,
             "output": out.name,
             "output_sha256": file_sha256(out),
+            "columns": columns,
             "key_source": key_source,
             "n_answers": rep.n_answers,
             "n_spans": rep.n_spans,
@@ -169,7 +181,51 @@ def deidentify_file(
                      "skipped": read_report.counts_by_reason},
         },
     )
-    return DeidResult(out, manifest, report_path, rep, read_report, key_source)
+    return DeidResult(out, manifest, report_path, rep, read_report, key_source, columns)
+
+
+def manifest_config(cfg: DeidConfig, key: bytes | None = None) -> dict[str, Any]:
+    """The config as a manifest records it: every setting, but no deny-list term in clear.
+
+    Deny-list terms are names, handles or places that must never appear in
+    an output, so the manifest holds their number and, when a key file was
+    used, one keyed digest of the whole list: HMAC-SHA256, under a sub-key
+    derived from the pseudonym key, of the sorted, NFKC-normalised,
+    case-folded terms joined by newlines. With the same key file anyone can
+    check that a run used the same list; without it a guessed term cannot be
+    tested against the digest (a plain or salted hash of a name could be). An
+    ephemeral key gives no digest (``null``). Allow-list terms stay in clear:
+    they are kept in the de-identified text anyway.
+
+    >>> manifest_config(DeidConfig(deny_list=["Example Person"]))["deny_list"]
+    {'n_terms': 1, 'hmac_sha256': None}
+    """
+    import hashlib
+    import hmac
+    import unicodedata
+
+    data = cfg.model_dump(mode="json")
+    terms = sorted({unicodedata.normalize("NFKC", t).casefold().strip() for t in cfg.deny_list} - {""})
+    digest = None
+    if key is not None and terms:
+        sub = hmac.new(key, b"twoknow_text deny-list manifest v1", hashlib.sha256).digest()
+        digest = hmac.new(sub, "\n".join(terms).encode("utf-8"), hashlib.sha256).hexdigest()
+    data["deny_list"] = {"n_terms": len(terms), "hmac_sha256": digest}
+    return data
+
+
+def _columns_record(frame: pd.DataFrame, read_report: Any, opts: Any) -> dict[str, Any]:
+    """Which columns of ``frame`` were de-identified and what the others hold (see :mod:`.columns`)."""
+    from .columns import column_record
+
+    text_cols = list(opts.text_cols) or list(read_report.text_cols)
+    if read_report.format == "wide":
+        roles = {"id": opts.id_col or "respondent_id", "language": opts.language_col}
+    else:
+        text_cols = text_cols[:1] or ["text"]
+        roles = {"id": opts.id_col or "response_id", "question": opts.question_col,
+                 "respondent": opts.respondent_col, "language": opts.language_col}
+    return column_record(frame, text_cols, roles, read_report.format)
 
 
 def _output_frame(original: Corpus, deid: Corpus, read_report: Any, opts: Any) -> pd.DataFrame:

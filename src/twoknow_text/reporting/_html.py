@@ -39,6 +39,11 @@ def _pct(x: float) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
 
+def _n(x: object) -> str:
+    """A count, or nothing for a suppressed cell."""
+    return "" if x is None or pd.isna(x) else str(x)
+
+
 def _freq_table(df: pd.DataFrame, extra: list[str] = ()) -> str:
     head = [*extra, "Level", "Id", "Label", "Answers", "Respondents", "of", "Share", "95% CI"]
     out = ["<table><thead><tr>", *[f"<th>{_e(h)}</th>" for h in head], "</tr></thead><tbody>"]
@@ -48,9 +53,9 @@ def _freq_table(df: pd.DataFrame, extra: list[str] = ()) -> str:
             f"<td>{_e(r.level)}</td>",
             f"<td><code>{_e(r.id)}</code></td>",
             f"<td>{_e(r.label)}</td>",
-            f"<td class=num>{r.n_answers}</td>",
-            f"<td class=num>{r.n_respondents}</td>",
-            f"<td class=num>{r.respondents_total}</td>",
+            f"<td class=num>{_n(r.n_answers)}</td>",
+            f"<td class=num>{_n(r.n_respondents)}</td>",
+            f"<td class=num>{_n(r.respondents_total)}</td>",
             f"<td class=num>{_pct(r.share)}</td>",
             f"<td class=num>{_pct(r.ci_low)}&ndash;{_pct(r.ci_high)}</td>",
         ]
@@ -141,6 +146,8 @@ def _figures(rep: FrequencyReport) -> list[tuple[str, object]]:
             continue
         fig = go.Figure()
         for val, g in sub.groupby("subgroup_value", sort=True):
+            if "suppressed" in g.columns and g["suppressed"].iloc[0]:
+                continue  # a small subgroup: nothing about it is drawn
             fig.add_trace(
                 go.Bar(
                     x=[_e(x) for x in g["label"]],
@@ -211,7 +218,8 @@ def render_html(rep: FrequencyReport, *, title: str | None = None) -> str:
         parts.append(f"<h2>By {_e(b)}</h2>")
         parts.append(fig_html.get(f"by_{b}", ""))
         sub = rep.by_subgroup[rep.by_subgroup["subgroup"] == b]
-        parts.append(_freq_table(sub, extra=["subgroup_value"]))
+        parts.append(_freq_table(sub, extra=["subgroup_value", "suppressed"] if "suppressed" in sub.columns
+                                 else ["subgroup_value"]))
     if "cooccurrence" in fig_html:
         parts += ["<h2>Co-occurrence</h2>", fig_html["cooccurrence"]]
     parts.append(_codebook_table(rep))

@@ -26,6 +26,7 @@ from ..codebook import Codebook
 from ..codebook._codings import check_codings
 from ..errors import CodebookError
 from ..records import Corpus
+from ._disclosure import DEFAULT_MIN_CELL, check_by_values, suppress_small_subgroups
 from ._stats import wilson_interval
 
 __all__ = ["CodingSource", "select_codes", "FrequencyReport", "frequency_report", "adjudicated_codings"]
@@ -175,6 +176,7 @@ class FrequencyReport:
     by: tuple[str, ...] = ()
     confidence: float = 0.95
     notes: list[str] = field(default_factory=list)
+    min_cell: int = DEFAULT_MIN_CELL
 
 
 _FREQ_COLS = ["level", "id", "label", "category", "n_answers", "n_respondents", "respondents_total", "share",
@@ -214,6 +216,7 @@ def frequency_report(
     confidence: float = 0.95,
     adjudicated_label: str = ADJUDICATED,
     unknown_codes: str = "error",
+    min_cell: int = DEFAULT_MIN_CELL,
 ) -> FrequencyReport:
     """Per-code and per-category respondent shares, by subgroup, and co-occurrence.
 
@@ -224,6 +227,12 @@ def frequency_report(
     :func:`select_codes` for ``coder``. ``unknown_codes="drop"`` ignores
     codes the codebook does not hold (e.g. a final codebook without the
     unreliable codes) instead of raising E751.
+
+    A subgroup column must hold structured values (not free text, not
+    identifiers, not one group per respondent: E770), and a subgroup of
+    fewer than ``min_cell`` respondents is suppressed, with a complementary
+    suppression where one hidden subgroup could be recovered from the
+    totals (see :mod:`._disclosure`; ``min_cell=0`` hides nothing).
 
     >>> rep = frequency_report(codings, corpus, load_codebook(), coder="majority")  # doctest: +SKIP
     >>> rep.frequencies.query("level == 'category'")[["id", "share", "ci_low", "ci_high"]]  # doctest: +SKIP
@@ -237,6 +246,9 @@ def frequency_report(
         if b not in frame.columns:
             known = [c for c in frame.columns if c not in ("response_id", "respondent_id")]
             raise CodebookError("E754", f"No subgroup column '{b}' in the corpus (available: {', '.join(known)}).")
+    check_by_values(frame, by_cols)
+    if not isinstance(min_cell, int) or min_cell < 0:
+        raise CodebookError("E771", f"The 'min_cell' parameter must be an integer of at least 0. Got {min_cell!r} instead.")
     analysed_ids = set(rows["response_id"])
     answers = frame[frame["response_id"].isin(analysed_ids)].copy()
     applied = rows[rows["code"] != ""].drop_duplicates(["response_id", "code"])
@@ -256,6 +268,7 @@ def frequency_report(
             t.insert(0, "subgroup", b)
             parts.append(t)
     by_sub = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["subgroup", "subgroup_value", *_FREQ_COLS])
+    by_sub, suppression_notes = suppress_small_subgroups(by_sub, min_cell)
 
     # respondent-level co-occurrence: respondents with both codes (diagonal: with the code)
     resp_codes = applied[["respondent_id", "code"]].drop_duplicates()
@@ -272,6 +285,7 @@ def frequency_report(
         notes.append(f"{n_dropped} coding row(s) with codes not in codebook '{codebook.name}' {codebook.version} were left out.")
     if source.kind != "adjudicated":
         notes.append(f"These tables use {source.label}; they are not adjudicated codes.")
+    notes += suppression_notes
     missing = len(corpus) - len(answers)
     if missing:
         notes.append(f"{missing} of {len(corpus)} answers in the corpus were not coded by this source and are left out.")
@@ -287,4 +301,5 @@ def frequency_report(
         by=by_cols,
         confidence=confidence,
         notes=notes,
+        min_cell=min_cell,
     )

@@ -13,6 +13,7 @@ from ..codebook._codings import read_codings
 from ..errors import CodebookError
 from ..manifest import write_manifest
 from ..records import Corpus
+from ._disclosure import DEFAULT_MIN_CELL, check_by_manifest
 from ._html import render_html
 from ._tables import FrequencyReport, frequency_report
 
@@ -75,19 +76,25 @@ def report_files(
     read_options: Any = None,
     verify: bool = True,
     unknown_codes: str = "error",
+    min_cell: int = DEFAULT_MIN_CELL,
     **read_kwargs: Any,
 ) -> tuple[FrequencyReport, dict[str, Path]]:
     """File-to-file version used by ``twoknow report``; writes a manifest too.
 
     ``corpus`` is the de-identified file, read with ``read_options`` /
-    ``read_kwargs`` (see :func:`read_deidentified`).
+    ``read_kwargs`` (see :func:`read_deidentified`). A ``by`` column that its
+    de-identification manifest does not list as structured metadata is
+    refused (E770); see :func:`~twoknow_text.reporting.frequency_report` for
+    ``min_cell``.
     """
+    if verify:
+        check_by_manifest(corpus, by)
     cb = load_codebook(codebook)
     corp = read_deidentified(corpus, read_options, verify=verify, **read_kwargs)
     if not len(corp):
         raise CodebookError("E755", f"The corpus file {Path(corpus).name} holds no answers.")
     rep = frequency_report(read_codings(codings), corp, cb, coder=coder, by=by, confidence=confidence,
-                           unknown_codes=unknown_codes)
+                           unknown_codes=unknown_codes, min_cell=min_cell)
     paths = write_report(rep, out_dir)
     inputs = [codings, corpus] + ([codebook] if codebook else [])
     write_manifest(
@@ -95,6 +102,7 @@ def report_files(
         command="report",
         inputs=inputs,
         config={"coder": coder, "by": list(by), "confidence": confidence, "unknown_codes": unknown_codes,
+                "min_cell": min_cell,
                 "codebook": cb.name,
                 "codebook_version": cb.version},
         outputs=list(paths.values()),
