@@ -396,3 +396,23 @@ def test_postcode_and_town_written_before_the_street(text, value):
 def test_bare_domains_with_non_ascii_letters_are_found_whole():
     assert spans(["twoknow.url.v1"], "katso päivä-sivu.fi/keskustelu nyt") == [("URL", "päivä-sivu.fi/keskustelu")]
     assert spans(["twoknow.url.v1"], "see müller-shop.de/x") == [("URL", "müller-shop.de/x")]
+
+
+@pytest.mark.parametrize(
+    "language,text,value",
+    [
+        ("de", "Wir wohnten Am Mühlbach 45, Whg. 11, 60268 Würzburg damals.", "Am Mühlbach 45, Whg. 11, 60268 Würzburg"),
+        ("es", "vivía en Calle Mayor, 136, 5º izda., 19561 Zaragoza", "Calle Mayor, 136, 5º izda., 19561 Zaragoza"),
+        ("it", "stavo in Via Mazzini, 58/B, 94481 Forlì (FO) allora", "Via Mazzini, 58/B, 94481 Forlì (FO)"),
+        ("pt", "morei na Travessa do Carmo 72 r/c dto, 6180-908 Évora", "Travessa do Carmo 72 r/c dto, 6180-908 Évora"),
+        ("nb", "bodde i Thorvald Meyers gate 137, H0204, 7536 Ålesund", "Thorvald Meyers gate 137, H0204, 7536 Ålesund"),
+        ("et", "elasin Rüütli 160 korter 4, Tartu 50923 ammu", "Rüütli 160 korter 4, Tartu 50923"),
+        ("lv", "dzīvoju Brīvības iela 99k-3-18, Rīga, LV-7448", "Brīvības iela 99k-3-18, Rīga, LV-7448"),
+        ("lt", "gyvenau Gedimino pr. 60, 15 butas, Panevėžys, LT-32317", "Gedimino pr. 60, 15 butas, Panevėžys, LT-32317"),
+        ("ru", "жил: 765488, г. Новосибирск, пр. Мира, 107-19", "765488, г. Новосибирск, пр. Мира, 107-19"),
+        ("uk", "жив: вул. Садова, буд. 97, кв. 14, м. Тернопіль, 37812", "вул. Садова, буд. 97, кв. 14, м. Тернопіль, 37812"),
+        ("cs", "bydlel jsem Komenského 1709/119, Plzeň 775 04", "Komenského 1709/119, Plzeň 775 04"),
+    ],
+)
+def test_addresses_in_other_layouts(language, text, value):
+    assert spans(["twoknow.street_address.v1"], text, language) == [("STREET_ADDRESS", value)]

@@ -39,6 +39,8 @@ __all__ = [
     "PREFIX_TYPES",
     "SUFFIX_TYPES",
     "TIME_WORDS",
+    "STRONG_UNIT",
+    "STRONG_UNIT_WORDS",
     "UNIT_WORDS",
     "UPPER",
     "extend_head",
@@ -75,7 +77,8 @@ PREFIX_TYPES: dict[str, tuple[str, ...]] = {
            r"P\.zza", "Piazzale", "Largo", "Strada", "Lungomare", "Contrada", "Borgo"),
     "pl": (r"ul\.", "ulica", "ulicy", r"al\.", "aleja", "alei", r"os\.", "osiedle", r"pl\.", "plac", "placu"),
     "ru": (r"ул\.", "улица", "ул", r"пр-т", "проспект", r"пр\.", r"пер\.", "переулок", r"б-р", "бульвар", r"ш\.",
-           "шоссе", r"наб\.", "набережная", r"пл\.", "площадь", r"мкр\.", "микрорайон", r"вул\.", "вулиця"),
+           "шоссе", r"наб\.", "набережная", r"пл\.", "площадь", r"мкр\.", "микрорайон", r"вул\.", "вулиця", r"просп\.", r"пров\.", "провулок", r"бульв\.",
+           r"пл\.", "площа", r"наб\."),
     "cs": (r"nám\.", "náměstí", "námestie", r"tř\.", "třída", "ulice", "ulica"),
     "en": ("Avenue",),
 }
@@ -94,7 +97,8 @@ SUFFIX_TYPES: dict[str, tuple[str, ...]] = {
 
 #: a house number: "12", "12a", "55-12", "5/12", "681/12", "12 bis", "12-3", "д. 5"
 HOUSE_NUMBER = (
-    r"(?:(?:д\.|дом|n[º°o]\.?|nr\.?|No\.?)\s*)?\d{1,4}[a-zA-Zа-я]?(?:\s?[/\-]\s?\d{1,4}[a-zA-Zа-я]?)?"
+    r"(?:(?:д\.|дом|буд\.|будинок|n[º°o]\.?|nr\.?|No\.?)\s*)?\d{1,4}[a-zA-Zа-яіє]?"
+    r"(?:\s?[/\-]\s?(?:\d{1,4}[a-zA-Zа-яіє]?|[A-Za-z](?![\w])))?(?:-\d{1,4}(?![\d/]))?"
     r"(?:\s(?:bis|ter)(?!\w))?"
 )
 
@@ -111,6 +115,17 @@ UNIT_WORDS: tuple[str, ...] = (
     "as", "asunto", "rappu", "st", "th", "tv", "sal", "etage", "whg", "wohnung", "bus", "bte", "boîte",
     r"m(?=\.)", r"k(?=\.)", r"p(?=\.)", r"d(?=\.)", r"č(?=\.)",
 )
+#: Unit words that mark a flat beyond doubt: a capitalised name and number followed by one is an address.
+STRONG_UNIT_WORDS: tuple[str, ...] = (
+    "apt", "apartment", "flat", "suite", "appt", "appartement", "piso", "puerta", "apto", "int", "interno",
+    "mieszkanie", r"m(?=\.)", "lok", "кв", "квартира", "korter", "dz", "dzīvoklis", "butas", "byt", "lgh",
+    "lägenhet", "leil", "leilighet", "whg", "wohnung", "asunto", r"as(?=\.)", "bostad",
+)
+#: a numbered flat introduced by a strong unit word ("Whg. 11", "korter 4", "кв. 12", "m. 5")
+STRONG_UNIT = (
+    r"(?i:(?:" + "|".join(STRONG_UNIT_WORDS) + r"))\.?[^\S\n]*(?:n[º°o]\.?[^\S\n]*|#[^\S\n]*)?\d{1,4}[a-zA-Z]?(?![\w/])"
+)
+
 #: Words that may introduce a staircase or building *letter* ("esc. B", "scala C", "корп. 2").
 LETTER_UNIT_WORDS: tuple[str, ...] = (
     "esc", "escalera", "scala", "sc", "bloque", "portal", "rappu", "bât", "bâtiment", "klatka", "корп", "корпус",
@@ -126,14 +141,17 @@ TIME_WORDS = re.compile(
 
 
 def town_pattern(max_words: int = 3) -> str:
-    """A town name: capitalised words, joined by spaces or hyphens, with particles and a district number."""
+    """A town name: capitalised words, joined by spaces or hyphens, with particles and a district number;
+    a Slavic "г." / "м." before it, an Italian province "(VI)" after it."""
     part = NAME_WORD
     joiner = r"(?:[ \-](?:(?:am|an|der|de|la|le|les|sur|del|di|da|do|im|upon|on) )?)"
     return (
-        part + r"(?:" + joiner + part + r"){0," + str(max_words - 1) + r"}(?: \d{1,2}(?!\d))?"
+        r"(?:(?:г|гор|м|с|пос|смт)\.[^\S\n]?)?"
+        + part + r"(?:" + joiner + part + r"){0," + str(max_words - 1) + r"}(?: \d{1,2}(?!\d))?"
         r"(?: (?:Cedex|CEDEX)(?: \d{1,2})?)?"
         # a district letter at the end: "København N", "Aarhus C"
         r"(?: [A-ZÆØÅ](?=[^\S\n]*(?:[,.;:!?)]|$)))?"
+        r"(?: \([A-Z]{2}\))?"
     )
 
 
@@ -147,8 +165,11 @@ _UNIT_RE = re.compile(
 # "3º B", "3.º Esq.", "2º Dto.", "1er étage", "4e étage", "2ª planta", "1º izq"; Danish "2. th.", "st. tv."
 _ORDINAL_UNIT_RE = re.compile(
     _SEP + r"(?:\d{1,2}\.?\s?(?:th|tv|mf)\.?(?!\w)|st\.\s?(?:th|tv|mf)\.?(?!\w)|"
+    # Portuguese ground floor "r/c dto", Norwegian flat number "H0204", Baltic/Slavic "15 butas", "4 korter"
+    r"r/c(?:\s(?:dto|esq|dt|e|d)\.?)?(?!\w)|H0\d{3}(?!\w)|"
+    r"\d{1,4}\s(?:butas|bute|korter|dzīvoklis|квартира|kvartira|byt)(?!\w)|"
     r"\d{1,2}\s?(?:\.?[º°ª]|er|ère|e|ème)(?!\w)"
-    r"(?:\s*(?:-\s*)?(?i:(?:piso|planta|andar|étage|izq(?:da|uierda|\.)?|dcha\.?|der(?:echa|\.)?|esq(?:uerdo|uerda|\.)?|"
+    r"(?:\s*(?:-\s*)?(?i:(?:piso|planta|andar|étage|izq(?:uierda)?\.?|izda\.?|dcha\.?|der(?:echa|\.)?|esq(?:uerdo|uerda|\.)?|"
     r"dto\.?|dir(?:eito|eita|\.)?|fte\.?|frente|centro|\d{1,2}[º°ª]))|\s*[A-Z](?!\w)\.?){0,2})",
 )
 #: a postcode strict enough to mark an address by itself (no bare 19xx/20xx year)
@@ -175,10 +196,11 @@ def extend_tail(text: str, end: int, max_pieces: int = 6) -> int:
     comma (``, 101000``); a town alone only after a comma and before
     punctuation, the end of the text or a postcode.
     """
+    after_town = False
     for _ in range(max_pieces):
         m = _UNIT_RE.match(text, end) or _ORDINAL_UNIT_RE.match(text, end)
         if m:
-            end = m.end()
+            end, after_town = m.end(), False
             continue
         m = _POSTAL_RE.match(text, end)
         if m and TIME_WORDS.match(text, m.end("code")):
@@ -189,14 +211,15 @@ def extend_tail(text: str, end: int, max_pieces: int = 6) -> int:
             m = None  # "62314 Mellemvej 32": the "town" is the next street
         if m and (
             m.group("town")
+            or after_town  # "Tartu 24469": the postcode after its town
             or "-" in m.group("code")[:3]
             or (text[end : end + 1] == "," and re.fullmatch(r"\d{5,6}", m.group("code")))
         ):
-            end = m.end()
+            end, after_town = m.end(), False
             continue
         m = _TOWN_RE.match(text, end)
         if m:
-            end = m.end()
+            end, after_town = m.end(), True
             continue
         break
     return end

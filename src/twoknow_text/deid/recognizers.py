@@ -1249,9 +1249,20 @@ class StreetAddressRecognizer(TwoknowPatternRecognizer):
         ),
         (
             "name_number_postcode",
-            # the comma is required: "Suite 541 6343 Skogstien" is not a street and postcode
-            r"(?<![\w-])" + _NAME + r"(?:[^\S\n]+" + _NAME + r")?[^\S\n]+" + _addr.HOUSE_NUMBER + r",[^\S\n]*"
-            + _addr.POSTCODE_STRICT + r"[^\S\n]+" + _addr.town_pattern(),
+            # a name and number, maybe a flat, then postcode and town in either order; the comma is
+            # required: "Suite 541 6343 Skogstien" is not a street and postcode
+            r"(?<![\w-])" + _NAME + r"(?:[^\S\n]+" + _NAME + r")?[^\S\n]+" + _addr.HOUSE_NUMBER
+            + r"(?:,?[^\S\n]+" + _addr.STRONG_UNIT + r")?,[^\S\n]*"
+            + r"(?:" + _addr.POSTCODE_STRICT + r"[^\S\n]+" + _addr.town_pattern()
+            + r"|" + _addr.town_pattern() + r"[^\S\n]+" + _addr.POSTCODE_STRICT + r")",
+            0.7,
+            _CS,
+        ),
+        (
+            "name_number_unit",
+            # a street without a type word, followed by a flat: "Rüütli 160 korter 4", "Am Mühlbach 45, Whg. 11"
+            r"(?<![\w-])" + _NAME + r"(?:[^\S\n]+" + _NAME + r")?(?:[^\S\n]+(?:tee|gate|vei|vej|gade|väg|gata))?"
+            + r"[^\S\n]+" + _addr.HOUSE_NUMBER + r",?[^\S\n]+" + _addr.STRONG_UNIT,
             0.7,
             _CS,
         ),
