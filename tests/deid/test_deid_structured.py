@@ -416,3 +416,8 @@ def test_bare_domains_with_non_ascii_letters_are_found_whole():
 )
 def test_addresses_in_other_layouts(language, text, value):
     assert spans(["twoknow.street_address.v1"], text, language) == [("STREET_ADDRESS", value)]
+
+
+def test_uk_postcode_after_the_town():
+    text = "I lived at 107 Mill Close, Stoke-on-Trent, ST4 7QB until last year."
+    assert spans(["twoknow.street_address.v1"], text) == [("STREET_ADDRESS", "107 Mill Close, Stoke-on-Trent, ST4 7QB")]

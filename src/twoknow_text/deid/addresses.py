@@ -176,13 +176,15 @@ _ORDINAL_UNIT_RE = re.compile(
 POSTCODE_STRICT = (
     r"(?:[A-Z]{1,2}-\s?\d{4,5}|\d{2}-\d{3}|\d{4,5}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?!\w)|\d{5}(?!\d)|(?!19|20)\d{4}(?!\d))"
 )
+# a UK postcode: "NW1 6XE", "GD22 4RZ"
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
 # a postcode that needs no comma before it: five digits, or a national layout with a separator or letters
 _NO_COMMA_POSTCODE = re.compile(
-    r"[A-Z]{1,2}-\s?\d{4,5}|\d{2}-\d{3}|\d{4,5}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{5}"
+    _UK_POSTCODE + r"|[A-Z]{1,2}-\s?\d{4,5}|\d{2}-\d{3}|\d{4,5}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}|\d{5}"
 )
 # postcodes: 28013, 00-238, 1200-195, 01234-567 (BR), 114 55, 1017 GC, LV-1010, LT-01103, D-80331, 101000
 _POSTCODE = (
-    r"(?:(?:[A-Z]{1,2}-\s?)?(?:\d{2}-\d{3}|\d{4,5}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?!\w)|\d{4,6}))"
+    r"(?:" + _UK_POSTCODE + r"|(?:[A-Z]{1,2}-\s?)?(?:\d{2}-\d{3}|\d{4,5}-\d{3}|\d{3}\s\d{2}|\d{4}\s?[A-Z]{2}(?!\w)|\d{4,6}))"
 )
 _POSTAL_RE = re.compile(_SEP + r"(?P<code>" + _POSTCODE + r")(?!\w)(?:[^\S\n]+(?P<town>" + _TOWN + r"))?")
 _TOWN_RE = re.compile(r",[^\S\n]*(?P<town>" + _TOWN + r")(?=[^\S\n]*(?:[,.;:!?)]|$|\n|[^\S\n]+" + _POSTCODE + r"(?!\w)))")
