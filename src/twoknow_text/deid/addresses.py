@@ -112,7 +112,7 @@ UNIT_WORDS: tuple[str, ...] = (
     "lok", "lokal", "mieszkanie", "mieszk", "kl", "klatka",
     "кв", "квартира", "корп", "корпус", "стр", "строение", "подъезд", "эт", "этаж",
     "korter", "dz", "dzīvoklis", "but", "butas", "byt", "lgh", "lägenhet", "bostad", "leil", "leilighet",
-    "as", "asunto", "rappu", "st", "th", "tv", "sal", "etage", "whg", "wohnung", "bus", "bte", "boîte",
+    "as", "asunto", "rappu", "sal", "etage", "whg", "wohnung", "bus", "bte", "boîte",
     r"m(?=\.)", r"k(?=\.)", r"p(?=\.)", r"d(?=\.)", r"č(?=\.)",
 )
 #: Unit words that mark a flat beyond doubt: a capitalised name and number followed by one is an address.
