@@ -62,7 +62,24 @@ def main(argv: list[str] | None = None) -> int:
 
 def _interrupted(status: int) -> int:
     err_console.print("interrupted: stopped; no partial output was written.", markup=False)
+    _forget_unhandled_interrupt()
     return status
+
+
+def _forget_unhandled_interrupt() -> None:
+    """Let the interpreter exit with our status after a KeyboardInterrupt we handled.
+
+    CPython remembers a KeyboardInterrupt that crossed a ``PyRun_*`` call
+    (some extension modules run code that way while being imported) even
+    after it was caught, and at exit kills itself with SIGINT instead of
+    returning the status: ``-2`` instead of 130, at random, depending on
+    where the Ctrl-C landed. Clear that flag (no-op where it does not exist).
+    """
+    import contextlib
+    import ctypes
+
+    with contextlib.suppress(Exception):
+        ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt").value = 0
 
 
 if __name__ == "__main__":  # pragma: no cover

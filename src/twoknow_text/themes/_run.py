@@ -180,6 +180,39 @@ def _warm_up(model: Any) -> float:
     return time.perf_counter() - t
 
 
+def _watch_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """End this process as soon as ``parent_pid`` is gone (the worker must not outlive the run)."""
+    while True:
+        time.sleep(interval)
+        if os.getppid() != parent_pid:
+            os._exit(3)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Set up the de-identification worker: it dies with its parent and leaves Ctrl-C to it.
+
+    A parent killed outright (SIGKILL, out of memory) cannot stop its worker,
+    which holds the raw answers in memory; a daemon thread polls the parent
+    id and ends the worker within half a second of the parent's death. On
+    Linux the kernel also sends SIGKILL at the parent's death
+    (``PR_SET_PDEATHSIG``). Ctrl-C reaches the whole process group: the
+    worker ignores it, and the parent, on its ``KeyboardInterrupt``, stops it.
+    """
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # the parent died before this ran
+        os._exit(3)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="twoknow-parent-watch", daemon=True).start()
+
+
 def _deidentify_in_worker(corpus: Corpus, deid_config: Any, key_file: Any) -> tuple[Corpus, Any]:
     """The worker process's job (a top-level function, so it pickles)."""
     models = getattr(deid_config, "spacy_models", None) or {}
@@ -253,7 +286,8 @@ def _deidentify_while_loading(
     deid_config = load_deid_config(deid_config)
     if key_file is not None:
         load_key(key_file)
-    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"),
+                                  initializer=_worker_init, initargs=(os.getpid(),))
     try:
         with _main_module_hidden():  # the worker process starts here
             future = pool.submit(_deidentify_in_worker, corpus, deid_config, key_file)
