@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["Terminated", "install_handlers", "deferred", "exit_status", "last_signal"]
+__all__ = ["Terminated", "install_handlers", "handlers_installed", "deferred", "exit_status", "last_signal"]
 
 _last: int | None = None
 
@@ -49,10 +49,28 @@ def _on_term(signum: int, frame: Any) -> None:
     raise Terminated(signum)
 
 
+@contextlib.contextmanager
+def handlers_installed() -> Iterator[None]:
+    """:func:`install_handlers` for the block; the previous handlers come back after it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [s for s in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, s)]
+    saved = {getattr(signal, s): signal.getsignal(getattr(signal, s)) for s in names}
+    install_handlers()
+    try:
+        yield
+    finally:
+        for signum, old in saved.items():
+            signal.signal(signum, old if old is not None else signal.SIG_DFL)
+
+
 def install_handlers() -> None:
     """Make SIGINT, SIGTERM and SIGHUP raise in the main thread (a no-op outside it)."""
+    global _last
     if threading.current_thread() is not threading.main_thread():
         return
+    _last = None
     signal.signal(signal.SIGINT, _on_int)
     signal.signal(signal.SIGTERM, _on_term)
     hup = getattr(signal, "SIGHUP", None)

@@ -28,9 +28,15 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``twoknow`` command."""
-    from .._interrupt import exit_status, install_handlers
+    from .._interrupt import handlers_installed
 
-    install_handlers()
+    with handlers_installed():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
+    from .._interrupt import exit_status
+
     try:
         rv = app(args=argv, prog_name="twoknow", standalone_mode=False)
     except TwoknowError as exc:
