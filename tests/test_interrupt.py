@@ -18,10 +18,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path("/proc/self/stat").exists() or os.name != "posix", reason="needs POSIX signals and /proc"),
-]
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists() or os.name != "posix",
+                                reason="needs POSIX signals and /proc")
 
 QUESTIONS = ["q1_led_to_it", "q2_made_easier", "q3_situations", "q4_stops_you"]
 STOP_WITHIN_S = 5.0
@@ -106,6 +104,43 @@ def _gone(pids: list[int], within: float = STOP_WITHIN_S) -> list[int]:
     return left
 
 
+@pytest.mark.parametrize("stop", ["KeyboardInterrupt()", "Terminated(signal.SIGTERM)", "typer.Exit(3)"])
+def test_every_command_reports_the_stop_in_its_exit_status(stop):
+    """A command stopped by Ctrl-C exits 130, by SIGTERM 143 (typer's exit code used to be dropped: 0)."""
+    code = f"""
+import signal, sys, typer
+from twoknow_text._interrupt import Terminated
+from twoknow_text.cli import app, main
+
+@app.command("stopme", hidden=True)
+def stopme() -> None:
+    raise {stop}
+
+sys.exit(main(["stopme"]))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    expected = {"KeyboardInterrupt()": 130, "Terminated(signal.SIGTERM)": 143, "typer.Exit(3)": 3}[stop]
+    assert proc.returncode == expected, proc.stderr
+    assert ("interrupted" in proc.stderr) == (expected != 3) and "Traceback" not in proc.stderr
+
+
+def test_a_real_sigterm_raises_in_the_main_thread():
+    code = """
+import os, signal, sys, time
+from twoknow_text._interrupt import Terminated, exit_status, handlers_installed
+with handlers_installed():
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+    except Terminated as exc:
+        sys.exit(exit_status(exc))
+sys.exit(0)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 143, proc.stderr
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "status", "ignored"), [
     (signal.SIGINT, 130, True),  # as `twoknow deid ... &` in a script: SIGINT starts out ignored
     (signal.SIGTERM, 143, False),
@@ -123,6 +158,7 @@ def test_deid_stops_on_signal_without_output(big_survey, tmp_path, sig, status, 
     assert not out.exists() or list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_themes_stops_on_signal_with_its_worker(big_survey, tmp_path, sig, status):
     out = tmp_path / "themes"
@@ -138,6 +174,7 @@ def test_themes_stops_on_signal_with_its_worker(big_survey, tmp_path, sig, statu
     assert not out.exists() or list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_themes_worker_dies_when_the_parent_is_killed(big_survey, tmp_path):
     proc = _start(["themes", str(big_survey), "-t", "q1_led_to_it", "-t", "q3_situations",
                    "--id-col", "respondent_id", "--out", str(tmp_path / "themes")])

@@ -33,8 +33,10 @@ class Terminated(KeyboardInterrupt):
     """Raised in the main thread when the process receives SIGTERM or SIGHUP."""
 
     def __init__(self, signum: int) -> None:
+        global _last
         super().__init__(signum)
         self.signum = signum
+        _last = signum  # typer turns a KeyboardInterrupt into Exit(130): the status is read from here
 
 
 def _on_int(signum: int, frame: Any) -> None:
@@ -44,8 +46,6 @@ def _on_int(signum: int, frame: Any) -> None:
 
 
 def _on_term(signum: int, frame: Any) -> None:
-    global _last
-    _last = signum
     raise Terminated(signum)
 
 
