@@ -104,6 +104,13 @@ def test_stale_temporaries_of_dead_runs_are_removed_and_nothing_else(tmp_path):
     assert clean_stale_parts(tmp_path) == []
 
 
+def test_a_single_file_write_cleans_stale_temporaries_too(tmp_path):
+    stale = tmp_path / f"{PART_PREFIX}{_dead_pid()}-0123abcd.gold.csv"
+    stale.write_text("half")
+    write_table(FRAME, tmp_path / "gold.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gold.csv"]
+
+
 def test_a_folder_output_replaces_the_previous_folder(tmp_path):
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "old.json").write_text("{}")

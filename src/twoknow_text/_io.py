@@ -250,7 +250,11 @@ def output_set() -> Iterator[OutputSet]:
         yield oset
         oset.commit()
     except OSError as exc:
+        folders = {t.parent for t in oset._staged} | {p.parent for p in oset._staged.values()}
         oset.discard()
+        ours = exc.filename is None or Path(os.fsdecode(exc.filename)).parent in folders
+        if not ours:  # not a write of this set (an input that cannot be read, say): unchanged
+            raise
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
             raise InputError("E042", "The disk is full: the outputs were not written (nothing was changed).") from None
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -306,6 +310,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
         raise InputError("E040", f"Cannot write {target}: a part of its folder path is a file.") from None
+    if not _PART_RE.match(target.name):  # inside an output set the set's folder was cleaned already
+        clean_stale_parts(target.parent)
     tmp_path = _part_path(target)
     os.close(os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     # mkstemp makes the file 0600; outputs get the user's usual permissions
