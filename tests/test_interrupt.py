@@ -67,7 +67,7 @@ def _start(args: list[str], *, ignore_sigint: bool = False) -> subprocess.Popen:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     return subprocess.Popen([sys.executable, "-m", "twoknow_text", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, preexec_fn=preexec if ignore_sigint else None)
+                            stderr=subprocess.PIPE, preexec_fn=preexec if ignore_sigint else None)  # noqa: PLW1509 (it only sets a signal disposition)
 
 
 def _stop(proc: subprocess.Popen, sig: int) -> tuple[int, float, str]:
@@ -118,7 +118,7 @@ def stopme() -> None:
 
 sys.exit(main(["stopme"]))
 """
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     expected = {"KeyboardInterrupt()": 130, "Terminated(signal.SIGTERM)": 143, "typer.Exit(3)": 3}[stop]
     assert proc.returncode == expected, proc.stderr
     assert ("interrupted" in proc.stderr) == (expected != 3) and "Traceback" not in proc.stderr
@@ -136,7 +136,7 @@ with handlers_installed():
         sys.exit(exit_status(exc))
 sys.exit(0)
 """
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 143, proc.stderr
 
 
@@ -147,7 +147,7 @@ sys.exit(0)
 ])
 def test_deid_stops_on_signal_without_output(big_survey, tmp_path, sig, status, ignored):
     out = tmp_path / "out"
-    args = ["deid", str(big_survey), *sum((["-t", q] for q in QUESTIONS), []), "--id-col", "respondent_id",
+    args = ["deid", str(big_survey), *[a for q in QUESTIONS for a in ("-t", q)], "--id-col", "respondent_id",
             "--plain", "-q", "--out", str(out / "deid.csv"), "--report", str(out / "deid_report.json")]
     proc = _start(args, ignore_sigint=ignored)
     time.sleep(6)

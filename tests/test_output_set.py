@@ -56,10 +56,9 @@ def test_a_set_lands_whole_with_hashes_and_no_temporaries(tmp_path):
 def test_a_failed_or_interrupted_run_leaves_the_previous_set_untouched(tmp_path, stop):
     _write_set(tmp_path, "one")
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    with pytest.raises(type(stop)):
-        with output_set() as oset:
-            write_table(FRAME.assign(run="two"), oset.path(tmp_path / "assignments.csv"))
-            raise stop  # killed between files: the new assignments must not land
+    with pytest.raises(type(stop)), output_set() as oset:
+        write_table(FRAME.assign(run="two"), oset.path(tmp_path / "assignments.csv"))
+        raise stop  # killed between files: the new assignments must not land
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     verify_output_set(tmp_path / "manifest.json")
 
@@ -80,10 +79,9 @@ def test_a_mixed_set_is_refused(tmp_path):
 
 def test_a_signal_during_the_commit_waits_for_the_set(tmp_path):
     done = []
-    with handlers_installed(), pytest.raises(KeyboardInterrupt):
-        with deferred():
-            signal.raise_signal(signal.SIGINT)
-            done.append("renames finished")
+    with handlers_installed(), pytest.raises(KeyboardInterrupt), deferred():
+        signal.raise_signal(signal.SIGINT)
+        done.append("renames finished")
     assert done == ["renames finished"]
 
 
@@ -122,10 +120,9 @@ def test_a_folder_output_replaces_the_previous_folder(tmp_path):
 
 
 def test_a_full_disk_while_writing_is_e042_and_writes_nothing(tmp_path):
-    with pytest.raises(InputError) as e:
-        with output_set() as oset:
-            write_table(FRAME, oset.path(tmp_path / "a.csv"))
-            raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "b.csv"))
+    with pytest.raises(InputError) as e, output_set() as oset:
+        write_table(FRAME, oset.path(tmp_path / "a.csv"))
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "b.csv"))
     assert e.value.code == "E042"
     assert list(tmp_path.iterdir()) == []
 
@@ -137,9 +134,9 @@ def test_check_output_paths(tmp_path, monkeypatch):
     (tmp_path / "adir").mkdir()
     (tmp_path / "afile").write_text("x")
     cases = {
-        "E040": [dict(files=[tmp_path / "adir"]), dict(folders=[tmp_path / "afile"]),
-                 dict(files=[tmp_path / "afile" / "out.csv"])],
-        "E041": [dict(files=[Path("/proc/twoknow-test/out.csv")])],
+        "E040": [{"files": [tmp_path / "adir"]}, {"folders": [tmp_path / "afile"]},
+                 {"files": [tmp_path / "afile" / "out.csv"]}],
+        "E041": [{"files": [Path("/proc/twoknow-test/out.csv")]}],
     }
     for code, calls in cases.items():
         for kwargs in calls:

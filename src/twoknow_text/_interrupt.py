@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["Terminated", "install_handlers", "handlers_installed", "deferred", "exit_status", "last_signal"]
+__all__ = ["Terminated", "deferred", "exit_status", "handlers_installed", "install_handlers", "last_signal"]
 
 _last: int | None = None
 

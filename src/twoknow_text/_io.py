@@ -29,8 +29,17 @@ import pandas as pd
 from .errors import InputError
 
 __all__ = [
-    "atomic_path", "atomic_open", "write_json", "write_table", "read_table_file",
-    "OutputSet", "output_set", "check_output_paths", "clean_stale_parts", "verify_output_set", "PART_PREFIX",
+    "PART_PREFIX",
+    "OutputSet",
+    "atomic_open",
+    "atomic_path",
+    "check_output_paths",
+    "clean_stale_parts",
+    "output_set",
+    "read_table_file",
+    "verify_output_set",
+    "write_json",
+    "write_table",
 ]
 
 PART_PREFIX = ".twoknow-part-"

@@ -17,7 +17,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PALETTE", "render_page", "figure_html", "stylesheet"]
+__all__ = ["PALETTE", "figure_html", "render_page", "stylesheet"]
 
 #: The colours of every report (D3's category10): categories, themes, coders.
 PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
