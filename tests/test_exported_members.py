@@ -37,7 +37,11 @@ PINNED: dict[str, list[str] | None] = {
         'MANIFEST_NAME', 'build_manifest', 'file_sha256', 'package_versions', 'write_manifest'
     ],
     'twoknow_text._io': [
-        'atomic_open', 'atomic_path', 'read_table_file', 'write_json', 'write_table'
+        'OutputSet', 'PART_PREFIX', 'atomic_open', 'atomic_path', 'check_output_paths', 'clean_stale_parts',
+        'output_set', 'read_table_file', 'verify_output_set', 'write_json', 'write_table'
+    ],
+    'twoknow_text._interrupt': [
+        'Terminated', 'deferred', 'exit_status', 'handlers_installed', 'install_handlers', 'last_signal'
     ],
     'twoknow_text.reading': [
         'ReadOptions', 'ReadReport', 'SKIP_REASONS', 'SkippedRow', 'load_read_options', 'read_survey'

@@ -266,6 +266,18 @@ def _read_themes(themes_dir: str | os.PathLike[str]) -> dict[str, str]:
     return labels
 
 
+def _check_theme_set(d: Path) -> None:
+    """Refuse a themes folder whose files do not match its manifest (a mixed or edited set: E044).
+
+    A folder without ``manifest.json`` (assembled by hand) is read as it is.
+    """
+    manifest = d / "manifest.json"
+    if manifest.is_file():
+        from .._io import verify_output_set
+
+        verify_output_set(manifest, [n for n in ("assignments.csv", "themes.csv") if (d / n).is_file()])
+
+
 def theme_predictions(
     themes_dir: str | os.PathLike[str],
     codebook: Codebook,
@@ -282,6 +294,7 @@ def theme_predictions(
     apath = Path(themes_dir) / "assignments.csv"
     if not apath.is_file():
         raise LabelStudioError("E534", f"No assignments.csv in {themes_dir} (the output folder of `twoknow themes`).")
+    _check_theme_set(Path(themes_dir))
     mapping = load_theme_code_map(themes_dir, codebook, theme_code_map)
     digest = hashlib.sha256(apath.read_bytes()).hexdigest()[:12]
     model_version = f"{_MODEL_PREFIX}:{digest}"

@@ -61,6 +61,11 @@ def themes(
     console = Console(stderr=True, highlight=False)
     overrides = {"embedding_model": model, "save_model": True if save_model else None}
     cfg = load_themes_config(config, **overrides)
+    from .._io import check_output_paths
+
+    # a bad --out fails now (E040-E042), not after the models have run
+    check_output_paths(files=[out / n for n in ("assignments.csv", "themes.csv", "report.html", "manifest.json")],
+                       folders=[out] + ([out / "model"] if cfg.save_model else []))
     if cfg.embedding_model is not None:
         from ..embedding import Embedder
 

@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from .._io import atomic_path
+from .._pages import PALETTE as _PALETTE  # the reports' palette: a category has one colour everywhere
 from ..errors import CodebookError
 from ..records import Corpus
 from ._codings import check_codings
@@ -59,7 +60,6 @@ QDC_NS = "urn:QDA-XML:codebook:1.0"
 QDE_NS = "urn:QDA-XML:project:1.0"
 # a fixed namespace so GUIDs are stable across runs and machines
 _GUID_NS = uuid.UUID("8f6c3f0e-5d0b-5a4e-9a55-2b6e6f776b74")
-_PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F")
 
 _SECTIONS = {
     "Definition": "definition",

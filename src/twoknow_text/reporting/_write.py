@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_open, write_table
+from .._io import OutputSet, atomic_open, check_output_paths, output_set, write_table
 from ..codebook import load_codebook
 from ..codebook._codings import read_codings
 from ..errors import CodebookError
-from ..manifest import write_manifest
 from ..records import Corpus
 from ._disclosure import DEFAULT_MIN_CELL, check_by_manifest
 from ._html import render_html
@@ -26,20 +25,26 @@ def write_report(rep: FrequencyReport, out_dir: str | os.PathLike[str], *, title
     """Write ``frequencies.csv``, ``frequencies_by_subgroup.csv``,
     ``cooccurrence.csv`` and ``report.html`` into ``out_dir``, atomically.
     Every CSV carries a ``source`` column saying which codes it counts."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_set() as oset:
+        return _write_report(rep, Path(out_dir), oset, title=title)
+
+
+def _write_report(rep: FrequencyReport, out: Path, oset: OutputSet, *, title: str | None = None) -> dict[str, Path]:
     freq = rep.frequencies.copy()
     freq["source"] = rep.source.label
     sub = rep.by_subgroup.copy()
     sub["source"] = rep.source.label
     paths = {
-        "frequencies": write_table(freq, out / "frequencies.csv"),
-        "by_subgroup": write_table(sub, out / "frequencies_by_subgroup.csv"),
-        "cooccurrence": write_table(rep.cooccurrence.reset_index(), out / "cooccurrence.csv"),
+        "frequencies": out / "frequencies.csv",
+        "by_subgroup": out / "frequencies_by_subgroup.csv",
+        "cooccurrence": out / "cooccurrence.csv",
+        "html": out / "report.html",
     }
-    with atomic_open(out / "report.html") as fh:
+    write_table(freq, oset.path(paths["frequencies"]))
+    write_table(sub, oset.path(paths["by_subgroup"]))
+    write_table(rep.cooccurrence.reset_index(), oset.path(paths["cooccurrence"]))
+    with atomic_open(oset.path(paths["html"])) as fh:
         fh.write(render_html(rep, title=title))
-    paths["html"] = out / "report.html"
     return paths
 
 
@@ -87,6 +92,8 @@ def report_files(
     refused (E770); see :func:`~twoknow_text.reporting.frequency_report` for
     ``min_cell``.
     """
+    out = Path(out_dir)
+    check_output_paths(files=[out / n for n in (*OUTPUT_NAMES, "manifest.json")], folders=[out])
     if verify:
         check_by_manifest(corpus, by)
     cb = load_codebook(codebook)
@@ -95,10 +102,19 @@ def report_files(
         raise CodebookError("E755", f"The corpus file {Path(corpus).name} holds no answers.")
     rep = frequency_report(read_codings(codings), corp, cb, coder=coder, by=by, confidence=confidence,
                            unknown_codes=unknown_codes, min_cell=min_cell)
-    paths = write_report(rep, out_dir)
     inputs = [codings, corpus] + ([codebook] if codebook else [])
-    write_manifest(
-        Path(out_dir) / "manifest.json",
+    with output_set() as oset:  # tables, page and manifest land together, manifest last
+        paths = _write_report(rep, out, oset)
+        _report_manifest(oset, out, rep, cb, inputs, paths, coder=coder, by=by, confidence=confidence,
+                         unknown_codes=unknown_codes, min_cell=min_cell)
+    return rep, paths
+
+
+def _report_manifest(oset: OutputSet, out: Path, rep: FrequencyReport, cb: Any, inputs: list[Any],
+                     paths: dict[str, Path], *, coder: str | None, by: Sequence[str], confidence: float,
+                     unknown_codes: str, min_cell: int) -> None:
+    oset.write_manifest(
+        out / "manifest.json",
         command="report",
         inputs=inputs,
         config={"coder": coder, "by": list(by), "confidence": confidence, "unknown_codes": unknown_codes,
@@ -109,4 +125,3 @@ def report_files(
         extra={"stage": "report", "source": rep.source.label, "n_respondents": rep.n_respondents,
                "n_answers": rep.n_answers},
     )
-    return rep, paths
