@@ -1,0 +1,365 @@
+"""Residual-risk score of a de-identified answer: how likely is an identifier still in it?
+
+Detection misses things (a lowercase name, a handle after "call me", a
+surname next to a replaced first name). The score looks at what is *left*
+in a de-identified answer for evidence of such a miss. Answers at or above
+the review threshold (``DeidConfig.review_threshold``) go to a trusted
+reviewer before any coder sees them (``twoknow ls review push``).
+
+Evidence (a :class:`RiskReason` each: its kind, its offsets in the
+de-identified text and its weight; never the text itself):
+
+==========================  ======  ==================================================
+kind                        weight  what
+==========================  ======  ==================================================
+``onion_like``              0.80    ``.onion`` or a 16-56 char base32 run
+``at_sign``                 0.70    an ``@`` in a word (``@name``, ``name@host``)
+``placeholder_touching``    0.70    letters glued to a placeholder (``[LOCATION_X]ńsku``)
+``long_digits``             0.60    7+ digits in one run (separators allowed), not an
+                                    amount of up to 7 digits with thousands separators
+``url_like``                0.60    ``www.``, ``http``, ``name.tld`` that is not a bare
+                                    platform domain
+``cue_handle``              0.60    "call me", "nimimerkki", "мой ник"... followed by a
+                                    word that is not a placeholder and looks like a name
+                                    or handle (capitalised, rare or handle-like)
+``cue_name``                0.60    "my wife", "mi hermana", "меня зовут"... likewise
+``cue_place``               0.50    "I live in", "asun", "mieszkam w"... likewise
+``handle_like``             0.55    letters and digits mixed (``fox88``), an underscore,
+                                    a dot inside a word (``j.smith``), ``u/name``,
+                                    decorations (``xXnameXx``)
+``sign_off``                0.55    the answer ends "- Name"
+``capitalised_token``       0.50    a capitalised word inside a sentence that is no
+                                    allow-listed term, platform, weekday, month or
+                                    language name (not used for German, which
+                                    capitalises nouns)
+``rare_capitalised``        0.60    the same, and rare in the answer's language
+                                    (German: 0.20)
+``placeholder_adjacent``    0.45    a capitalised or rare word right before or after a
+                                    placeholder (a surname left beside a first name)
+``cue_weak``                0.15    a cue followed by an ordinary lowercase word
+                                    ("my wife left")
+``rare_token``              0.20    a lowercase word of 4+ letters that is rare in the
+                                    answer's language and in English (a lowercase name
+                                    or place, or a typo)
+==========================  ======  ==================================================
+
+"Rare" means not among the words with a Zipf frequency of 3.0 or more in
+wordfreq (see ``scripts/build_common_words.py``; compact lists shipped in
+``twoknow_text/data/common_words``, loaded only for the languages present;
+Estonian has no list, so rarity is not used for it).
+
+Combination: within a kind only the strongest instance counts (ten typos are
+not ten pieces of evidence); across kinds the evidence combines as a
+noisy-OR, ``score = 1 - prod(1 - w_kind)``. So any single strong reason
+(>= 0.5) reaches the default threshold of 0.5; two weak ones do not
+(rare_token + cue_weak = 0.32); a weak one joins a medium one
+(placeholder_adjacent + rare_token = 0.56).
+
+>>> s = RiskScorer()
+>>> a = s.assess("My nickname was quietfox88 on that forum.", "en")
+>>> a.score >= 0.5, sorted({r.kind for r in a.reasons})
+(True, ['cue_handle', 'handle_like'])
+>>> s.assess("I felt lonely and bored most evenings.", "en").score
+0.0
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .allowlist import AllowList
+from .cues import cue_matches
+from .pseudonyms import PLACEHOLDER_RE
+
+__all__ = [
+    "REASON_WEIGHTS",
+    "DEFAULT_REVIEW_THRESHOLD",
+    "RiskReason",
+    "RiskAssessment",
+    "RiskScorer",
+    "combine",
+    "common_words",
+]
+
+#: Weight of each kind of evidence (see the module docstring).
+REASON_WEIGHTS: dict[str, float] = {
+    "onion_like": 0.80,
+    "at_sign": 0.70,
+    "placeholder_touching": 0.70,
+    "long_digits": 0.60,
+    "url_like": 0.60,
+    "cue_handle": 0.60,
+    "cue_name": 0.60,
+    "cue_place": 0.50,
+    "handle_like": 0.55,
+    "sign_off": 0.55,
+    "capitalised_token": 0.50,
+    "rare_capitalised": 0.60,
+    "placeholder_adjacent": 0.45,
+    "cue_weak": 0.15,
+    "rare_token": 0.20,
+}
+_GERMAN_RARE_CAP = 0.20
+
+#: Answers whose score is at least this go to privacy review (``DeidConfig.review_threshold``).
+DEFAULT_REVIEW_THRESHOLD = 0.5
+
+
+class RiskReason(BaseModel):
+    """One piece of evidence: ``kind`` at [start, end) of the de-identified text, with its weight."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: str
+    start: int
+    end: int
+    weight: float
+
+
+class RiskAssessment(BaseModel):
+    """The score in [0, 1] and the reasons behind it (sorted by position)."""
+
+    model_config = ConfigDict(frozen=True)
+    score: float = 0.0
+    reasons: list[RiskReason] = Field(default_factory=list)
+
+    def kinds(self) -> list[str]:
+        """Distinct reason kinds, strongest first."""
+        best: dict[str, float] = {}
+        for r in self.reasons:
+            best[r.kind] = max(best.get(r.kind, 0.0), r.weight)
+        return sorted(best, key=lambda k: (-best[k], k))
+
+
+def combine(reasons: Iterable[RiskReason]) -> float:
+    """Noisy-OR over kinds of the strongest weight per kind, rounded to 4 places."""
+    best: dict[str, float] = {}
+    for r in reasons:
+        best[r.kind] = max(best.get(r.kind, 0.0), r.weight)
+    keep = 1.0
+    for w in best.values():
+        keep *= 1.0 - w
+    return round(1.0 - keep, 4)
+
+
+@lru_cache(maxsize=32)
+def common_words(language: str) -> frozenset[str] | None:
+    """The common-word set of a language (None when none is shipped)."""
+    try:
+        data = (resources.files("twoknow_text") / "data" / "common_words" / f"{language}.txt.gz").read_bytes()
+    except (FileNotFoundError, OSError):
+        return None
+    return frozenset(gzip.decompress(data).decode("utf-8").split("\n")) - {""}
+
+
+# --- token shapes -------------------------------------------------------------
+
+# a word: letters/digits, joined by ' ’ - . _ @ / inside (handles and addresses stay whole)
+_TOKEN = re.compile(r"[^\W_]+(?:[_'’\-.@/]+[^\W_]+)*_*|[@_]+[^\W_][\w.]*")
+_ONION = re.compile(r"\.onion\b|(?<![\w.])(?=[a-z2-7]*[2-7])(?=[a-z2-7]*[a-z])[a-z2-7]{16,56}(?![\w])", re.I)
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|me|ru|to|onion|gg|cc|xyz|fi|se|"
+                  r"de|fr|es|nl|it|pt|dk|no|pl|ee|lv|lt|eu|info|co|uk)\b(?:/\S*)?", re.I)
+_DIGIT_RUN = re.compile(r"(?<![\w])\+?\d(?:[ .\-/]?\d){6,}(?![\w])")
+_AMOUNT = re.compile(r"^\d{1,3}(?:([ ,.])\d{3})(?:\1\d{3})*$")
+_UNIT_NUMBER = re.compile(r"^\d+(?:st|nd|rd|th|am|pm|s|h|hrs?|min|mins|km|kg|mb|gb|tb|k|x|d|p|v|yo|y|e|%)$", re.I)
+_DECORATED = re.compile(r"^(?:xx|x_|_x)|(?:xx|_x|x_)$", re.I)
+_USER_PATH = re.compile(r"^(?:u|user)/\w", re.I)
+_SIGN_OFF = re.compile(r"(?:^|\n|[.!?]\s+|\s)[-–—~]{1,2}\s*([^\W\d_][\w'’\-]*)\s*[.!]?\s*$")
+_SENTENCE_END = re.compile(r"[.!?…:;\n\"“”«»()\[\]]")
+_ABBREV_DOTS = re.compile(r"^(?:[^\W\d_]\.){1,3}[^\W\d_]?$")  # e.g. i.e. u.s.
+
+#: Capitalised words that are ordinary inside an English sentence (and similar
+#: in other languages). Casefolded.
+_ORDINARY_CAPS = frozenset(
+    """i i'm i've i'd i'll im ive monday tuesday wednesday thursday friday saturday sunday january february
+    march april may june july august september october november december english finnish swedish german
+    french spanish dutch italian portuguese danish norwegian polish estonian latvian lithuanian russian
+    european american british christian muslim jewish god bible christmas easter internet web ok okay tv pc
+    dm dms mr mrs ms dr covid google windows mac iphone android apple microsoft youtube facebook twitter
+    netflix wikipedia amazon linux ubuntu chrome firefox safari edge brave duckduckgo bing yahoo
+    english-speaking uk us usa eu""".split()
+)
+
+#: Words that may stand between a cue and the value ("my nickname *was* X", "call me: X").
+_CONNECTORS = frozenset(
+    """is was as i'm im am are were be been called named the a an just simply also still now then
+    ist war als heißt heisst bin oli on olen är var er est était c'est es era é foi er var jest był była
+    był byla jestem ir bija yra buvo это был была был""".split()
+)
+
+
+class RiskScorer:
+    """Scores de-identified answers; holds the allow-list and per-language word sets.
+
+    Create one per run (word sets are loaded on first use of a language and
+    shared through a module cache); :meth:`assess` is cheap and pure.
+    """
+
+    def __init__(self, allow_list: AllowList | None = None) -> None:
+        self.allow_list = allow_list or AllowList()
+        self._allowed_cache: dict[str, bool] = {}
+
+    # -- helpers
+    def _allowed(self, word: str) -> bool:
+        hit = self._allowed_cache.get(word)
+        if hit is None:
+            allow = self.allow_list
+            hit = allow.is_allowed(word) or allow.is_platform_inflection(word)
+            if len(self._allowed_cache) < 200_000:
+                self._allowed_cache[word] = hit
+        return hit
+
+    @staticmethod
+    def _words_for(language: str | None) -> tuple[frozenset[str] | None, frozenset[str]]:
+        en = common_words("en") or frozenset()
+        if language is None or language == "en":
+            return en, en
+        return common_words(language), en
+
+    @staticmethod
+    def _is_common(word: str, lang_words: frozenset[str] | None, en: frozenset[str]) -> bool | None:
+        """True/False, or None when the language has no list (rarity unknown)."""
+        w = word.casefold()
+        w = re.sub(r"(?:'s|’s|')$", "", w)
+        parts = [p for p in re.split(r"[-'’]", w) if p]
+        if not parts:
+            return True
+
+        def known(p: str) -> bool:
+            return p in en or (lang_words is not None and p in lang_words) or len(p) <= 2
+
+        if all(known(p) for p in parts):
+            return True
+        return None if lang_words is None else False
+
+    @staticmethod
+    def _handle_shape(tok: str) -> bool:
+        if _USER_PATH.match(tok):
+            return True
+        if "/" in tok:
+            return False
+        if "_" in tok.strip("_") or tok.startswith("_") or tok.endswith("_"):
+            return True
+        has_digit = any(c.isdigit() for c in tok)
+        has_alpha = any(c.isalpha() for c in tok)
+        if has_digit and has_alpha:
+            if _UNIT_NUMBER.match(tok):
+                return False
+            letters = sum(c.isalpha() for c in tok)
+            digits = sum(c.isdigit() for c in tok)
+            return letters >= 3 or digits >= 2
+        if "." in tok and has_alpha and not _ABBREV_DOTS.match(tok):
+            left, _, right = tok.partition(".")
+            return bool(left) and bool(right) and not right[:1].isupper() and not tok.replace(".", "").isdigit()
+        if has_alpha and len(tok) >= 6 and _DECORATED.search(tok) and not tok.isalpha():
+            return True
+        return bool(has_alpha and len(tok) >= 6 and re.match(r"^x+[A-Z]", tok) and re.search(r"[a-z]X+$", tok))
+
+    # -- the score
+    def assess(self, text: str, language: str | None = None) -> RiskAssessment:
+        """Score one de-identified answer (placeholders are never evidence themselves)."""
+        if not text:
+            return RiskAssessment()
+        holes = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+        masked = PLACEHOLDER_RE.sub(lambda m: "\ue000" * len(m.group(0)), text) if holes else text
+        lang_words, en = self._words_for(language)
+        german = language in ("de", "lb")
+        reasons: list[RiskReason] = []
+
+        def add(kind: str, start: int, end: int, weight: float | None = None) -> None:
+            reasons.append(RiskReason(kind=kind, start=start, end=end,
+                                      weight=REASON_WEIGHTS[kind] if weight is None else weight))
+
+        for m in _ONION.finditer(masked):
+            add("onion_like", m.start(), m.end())
+        for m in _URL.finditer(masked):
+            if not self.allow_list.is_platform_domain(m.group(0)) and "\ue000" not in m.group(0):
+                add("url_like", m.start(), m.end())
+        for m in _DIGIT_RUN.finditer(masked):
+            digits = sum(c.isdigit() for c in m.group(0))
+            if not (_AMOUNT.match(m.group(0)) and digits <= 7):
+                add("long_digits", m.start(), m.end())
+
+        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(masked)]
+        hole_starts = {s for s, _ in holes}
+        hole_ends = {e for _, e in holes}
+        # token index -> classification computed once
+        info: list[tuple[bool, bool | None, bool]] = []  # (capitalised, common?, allowed)
+        prev_end = 0
+        for i, (s, e, tok) in enumerate(tokens):
+            core = tok.strip("_'’.-")
+            sentence_start = i == 0 or bool(_SENTENCE_END.search(masked[prev_end:s])) or (
+                tokens[i - 1][2] in ("-", "–") if i else False)
+            prev_end = e
+            cap = core[:1].isupper() and not core.isupper() or (core.isupper() and len(core) > 5)
+            common = self._is_common(core, lang_words, en) if any(c.isalpha() for c in core) else True
+            allowed = False
+            if "@" in tok:
+                add("at_sign", s, e)
+            elif self._handle_shape(tok):
+                if not self._allowed(tok):
+                    add("handle_like", s, e)
+            if (cap or common is False) and any(c.isalpha() for c in core):
+                allowed = self._allowed(core) or core.casefold() in _ORDINARY_CAPS
+            info.append((cap, common, allowed))
+            # touching a placeholder: letters glued to it
+            if s in hole_ends or e in hole_starts:
+                if not allowed:
+                    add("placeholder_touching", s, e)
+            if allowed or not core or not any(c.isalpha() for c in core):
+                continue
+            if cap and not sentence_start and core.casefold() not in _ORDINARY_CAPS:
+                if german:
+                    if common is False:
+                        add("rare_capitalised", s, e, _GERMAN_RARE_CAP)
+                elif common is False:
+                    add("rare_capitalised", s, e)
+                else:
+                    add("capitalised_token", s, e)
+            elif common is False and not cap and len(core) >= 4 and core.isalpha():
+                add("rare_token", s, e)
+            elif common is False and cap and sentence_start and len(core) >= 4 and not german:
+                add("rare_token", s, e)
+            # a suspicious word beside a placeholder (whitespace between)
+            if (cap and not german or common is False) and holes:
+                before = masked[:s].rstrip(" ")
+                after = masked[e:]
+                if before.endswith("\ue000") or after.lstrip(" ").startswith("\ue000"):
+                    add("placeholder_adjacent", s, e)
+
+        # cues: judge the first content word after each cue
+        for kind, cs, ce in cue_matches(masked, language):
+            j = next((k for k, (s, _, _) in enumerate(tokens) if s >= ce), None)
+            skipped = 0
+            while j is not None and j < len(tokens) and skipped < 2 and tokens[j][2].casefold() in _CONNECTORS:
+                j += 1
+                skipped += 1
+            if j is None or j >= len(tokens):
+                continue
+            s, e, tok = tokens[j]
+            gap = masked[ce:s]
+            if "\ue000" in gap or _SENTENCE_END.search(gap.replace(":", "")):
+                continue  # a placeholder came first, or the sentence ended
+            cap, common, allowed = info[j]
+            if allowed:
+                continue
+            strong = self._handle_shape(tok) or "@" in tok or common is False or cap or \
+                any(c.isdigit() for c in tok)
+            if strong:
+                add(f"cue_{kind}", s, e)
+            else:
+                add("cue_weak", s, e)
+
+        m = _SIGN_OFF.search(masked)
+        if m and m.group(1)[:1].isupper():
+            w = m.group(1)
+            if not self._allowed(w) and w.casefold() not in _ORDINARY_CAPS and w.casefold() not in _CONNECTORS:
+                add("sign_off", m.start(1), m.end(1))
+
+        reasons.sort(key=lambda r: (r.start, r.kind))
+        return RiskAssessment(score=combine(reasons), reasons=reasons)
