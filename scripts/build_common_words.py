@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import gzip
 import math
+import sys
 from pathlib import Path
 
 LANGUAGES = ("en", "fi", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "nb", "pl", "et", "lv", "lt", "ru")
 OUT = Path(__file__).resolve().parents[1] / "src" / "twoknow_text" / "data" / "common_words"
+sys.path.insert(0, str(OUT.parents[2]))
 
 
 def main() -> None:
@@ -32,6 +34,7 @@ def main() -> None:
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     have = wordfreq.available_languages()
+    every: set[str] = set()
     for lang in LANGUAGES:
         if lang not in have:
             print(f"{lang}: not in wordfreq, skipped")
@@ -44,7 +47,16 @@ def main() -> None:
         with gzip.GzipFile(OUT / f"{lang}.txt.gz", "wb", mtime=0) as fh:
             fh.write(("\n".join(words) + "\n").encode("utf-8"))
         print(f"{lang}: {len(words)} words (zipf >= {args.min_zipf}, lowest {math.log10(freqs[words[-1]]) + 9:.2f})")
-        wordfreq.get_frequency_dict.cache_clear() if hasattr(wordfreq.get_frequency_dict, "cache_clear") else None
+        every.update(words)
+    # one sorted array of 32-bit hashes of every word common in some survey language:
+    # "is this lowercase word common *anywhere*?" for the foreign-word evidence (2.4 MB, not 150 MB of sets)
+    import numpy as np
+
+    from twoknow_text.deid.risk import word_hash32
+
+    hashes = np.unique(np.array([word_hash32(w) for w in every], dtype=np.uint32))
+    hashes.astype("<u4").tofile(OUT / "any_language.u32")
+    print(f"any_language.u32: {len(hashes)} hashes")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ kind                        weight  what
 ``onion_like``              0.80    ``.onion`` or a 16-56 char base32 run
 ``at_sign``                 0.70    an ``@`` in a word (``@name``, ``name@host``)
 ``placeholder_touching``    0.70    letters glued to a placeholder (``[LOCATION_X]ńsku``)
-``long_digits``             0.60    7+ digits in one run (separators allowed), not an
-                                    amount of up to 7 digits with thousands separators
+``long_digits``             0.60    7+ digits in one run (``-./`` separators, or spaces
+                                    after a leading ``+`` or ``0``), not an amount of
+                                    up to 7 digits with thousands separators
 ``url_like``                0.60    ``www.``, ``http``, ``name.tld`` that is not a bare
                                     platform domain
 ``cue_handle``              0.60    "call me", "nimimerkki", "мой ник"... followed by a
@@ -36,6 +37,13 @@ kind                        weight  what
                                     (German: 0.20)
 ``placeholder_adjacent``    0.45    a capitalised or rare word right before or after a
                                     placeholder (a surname left beside a first name)
+``foreign_word``            0.45    in an English answer, a word rare in English but
+                                    common in another survey language ("mikko",
+                                    "tampere": Nordic, Baltic, Slavic names in English)
+``digit_groups``            0.25    7+ digits in space-separated groups not starting
+                                    with ``+`` or ``0`` ("2018 2010 24": often plain
+                                    numbers; a phone number written so is caught
+                                    by detection first)
 ``cue_weak``                0.15    a cue followed by an ordinary lowercase word
                                     ("my wife left")
 ``rare_token``              0.20    a lowercase word of 4+ letters that is rare in the
@@ -66,6 +74,7 @@ noisy-OR, ``score = 1 - prod(1 - w_kind)``. So any single strong reason
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -85,6 +94,8 @@ __all__ = [
     "RiskScorer",
     "combine",
     "common_words",
+    "common_in_any_language",
+    "word_hash32",
 ]
 
 #: Weight of each kind of evidence (see the module docstring).
@@ -102,6 +113,8 @@ REASON_WEIGHTS: dict[str, float] = {
     "capitalised_token": 0.50,
     "rare_capitalised": 0.60,
     "placeholder_adjacent": 0.45,
+    "foreign_word": 0.45,
+    "digit_groups": 0.25,
     "cue_weak": 0.15,
     "rare_token": 0.20,
 }
@@ -147,6 +160,29 @@ def combine(reasons: Iterable[RiskReason]) -> float:
     return round(1.0 - keep, 4)
 
 
+def word_hash32(word: str) -> int:
+    """A stable 32-bit hash of a word (the key of ``any_language.u32``)."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=4).digest(), "little")
+
+
+@lru_cache(maxsize=1)
+def _any_language_hashes():  # -> numpy.ndarray
+    import numpy as np
+
+    data = (resources.files("twoknow_text") / "data" / "common_words" / "any_language.u32").read_bytes()
+    return np.frombuffer(data, dtype="<u4")
+
+
+def common_in_any_language(word: str) -> bool:
+    """True when ``word`` (lowercase) is common in at least one survey language."""
+    import numpy as np
+
+    arr = _any_language_hashes()
+    h = word_hash32(word)
+    i = int(np.searchsorted(arr, h))
+    return i < len(arr) and int(arr[i]) == h
+
+
 @lru_cache(maxsize=32)
 def common_words(language: str) -> frozenset[str] | None:
     """The common-word set of a language (None when none is shipped)."""
@@ -164,7 +200,7 @@ _TOKEN = re.compile(r"[^\W_]+(?:[_'’\-.@/]+[^\W_]+)*_*|[@_]+[^\W_][\w.]*")
 _ONION = re.compile(r"\.onion\b|(?<![\w.])(?=[a-z2-7]*[2-7])(?=[a-z2-7]*[a-z])[a-z2-7]{16,56}(?![\w])", re.I)
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|me|ru|to|onion|gg|cc|xyz|fi|se|"
                   r"de|fr|es|nl|it|pt|dk|no|pl|ee|lv|lt|eu|info|co|uk)\b(?:/\S*)?", re.I)
-_DIGIT_RUN = re.compile(r"(?<![\w])\+?\d(?:[ .\-/]?\d){6,}(?![\w])")
+_DIGIT_RUN = re.compile(r"(?<![\w,.])\+?\d(?:[ .\-/]?\d){6,}(?![\w])")
 _AMOUNT = re.compile(r"^\d{1,3}(?:([ ,.])\d{3})(?:\1\d{3})*$")
 _UNIT_NUMBER = re.compile(r"^\d+(?:st|nd|rd|th|am|pm|s|h|hrs?|min|mins|km|kg|mb|gb|tb|k|x|d|p|v|yo|y|e|%)$", re.I)
 _DECORATED = re.compile(r"^(?:xx|x_|_x)|(?:xx|_x|x_)$", re.I)
@@ -187,7 +223,7 @@ _ORDINARY_CAPS = frozenset(
 
 #: Words that may stand between a cue and the value ("my nickname *was* X", "call me: X").
 _CONNECTORS = frozenset(
-    """is was as i'm im am are were be been called named the a an just simply also still now then
+    """is was as i'm im am are were to be been called named the a an just simply also still now then
     ist war als heißt heisst bin oli on olen är var er est était c'est es era é foi er var jest był była
     był byla jestem ir bija yra buvo это был была был""".split()
 )
@@ -269,6 +305,7 @@ class RiskScorer:
         masked = PLACEHOLDER_RE.sub(lambda m: "\ue000" * len(m.group(0)), text) if holes else text
         lang_words, en = self._words_for(language)
         german = language in ("de", "lb")
+        english = language in (None, "en")
         reasons: list[RiskReason] = []
 
         def add(kind: str, start: int, end: int, weight: float | None = None) -> None:
@@ -281,8 +318,12 @@ class RiskScorer:
             if not self.allow_list.is_platform_domain(m.group(0)) and "\ue000" not in m.group(0):
                 add("url_like", m.start(), m.end())
         for m in _DIGIT_RUN.finditer(masked):
-            digits = sum(c.isdigit() for c in m.group(0))
-            if not (_AMOUNT.match(m.group(0)) and digits <= 7):
+            run = m.group(0)
+            if _AMOUNT.match(run) and sum(c.isdigit() for c in run) <= 7:
+                continue
+            if " " in run and not run.startswith(("+", "0")):
+                add("digit_groups", m.start(), m.end())
+            else:
                 add("long_digits", m.start(), m.end())
 
         tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(masked)]
@@ -321,10 +362,10 @@ class RiskScorer:
                     add("rare_capitalised", s, e)
                 else:
                     add("capitalised_token", s, e)
-            elif common is False and not cap and len(core) >= 4 and core.isalpha():
+            elif common is False and len(core) >= 4 and core.isalpha() and (not cap or sentence_start):
                 add("rare_token", s, e)
-            elif common is False and cap and sentence_start and len(core) >= 4 and not german:
-                add("rare_token", s, e)
+                if english and common_in_any_language(core.casefold()):
+                    add("foreign_word", s, e)
             # a suspicious word beside a placeholder (whitespace between)
             if (cap and not german or common is False) and holes:
                 before = masked[:s].rstrip(" ")
@@ -349,7 +390,9 @@ class RiskScorer:
             if allowed:
                 continue
             strong = self._handle_shape(tok) or "@" in tok or common is False or cap or \
-                any(c.isdigit() for c in tok)
+                (kind == "handle" and (any(c.isdigit() for c in tok) or common is None))
+            if tok.isdigit() and kind != "handle":
+                strong = False
             if strong:
                 add(f"cue_{kind}", s, e)
             else:
