@@ -342,11 +342,15 @@ class RiskScorer:
             allowed = False
             if "@" in tok:
                 add("at_sign", s, e)
-            elif self._handle_shape(tok):
+            elif self._handle_shape(tok) and not _URL.fullmatch(tok):  # addresses are url_like's
                 if not self._allowed(tok):
                     add("handle_like", s, e)
             if (cap or common is False) and any(c.isalpha() for c in core):
-                allowed = self._allowed(core) or core.casefold() in _ORDINARY_CAPS
+                allowed = self._allowed(core) or core.casefold() in _ORDINARY_CAPS or (
+                    # "Tor Browser", "Telegram Desktop": a platform name with a tool word
+                    (i > 0 and self._allowed(f"{tokens[i - 1][2]} {core}"))
+                    or (i + 1 < len(tokens) and self._allowed(f"{core} {tokens[i + 1][2]}")
+                        and self.allow_list.contains_platform(core)))
             info.append((cap, common, allowed))
             # touching a placeholder: letters glued to it
             if s in hole_ends or e in hole_starts:
