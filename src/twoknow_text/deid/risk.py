@@ -371,7 +371,7 @@ class RiskScorer:
                 if english and common_in_any_language(core.casefold()):
                     add("foreign_word", s, e)
             # a suspicious word beside a placeholder (whitespace between)
-            if (cap and not german or common is False) and holes:
+            if ((cap and not sentence_start and not german) or common is False) and holes:
                 before = masked[:s].rstrip(" ")
                 after = masked[e:]
                 if before.endswith("\ue000") or after.lstrip(" ").startswith("\ue000"):
