@@ -117,3 +117,49 @@ def test_report_review_list_follows_the_threshold() -> None:
     assert rep.needs_review() == ["r2"]
     kinds = {f.kind for f in find_residual_risks(texts[1], language="en")}
     assert "cue_name" in kinds
+
+
+def test_gate_without_a_manifest_scores_the_answers_itself() -> None:
+    from twoknow_text.annotation import apply_gate
+    from twoknow_text.records import Corpus, Response
+
+    corpus = Corpus([Response(response_id="c1", text="I felt lonely.", language="en"),
+                     Response(response_id="c2", text="Call me Tommo on the forum.", language="en")], deidentified=True)
+    kept, gate = apply_gate(corpus)
+    assert kept.ids == ["c1"] and gate.held_ids == ["c2"] and gate.scored_here and kept.deidentified
+    # a manifest's lists win: reviewed answers pass
+    man = {"review": {"threshold": 0.5, "flagged": ["c2"], "reviewed": {"c2": {"decision": "safe"}}}}
+    kept, gate = apply_gate(corpus, man)
+    assert kept.ids == ["c1", "c2"] and gate.n_reviewed == 1 and gate.n_held == 0
+    with pytest.warns(UserWarning, match="allow-unreviewed"):
+        kept, gate = apply_gate(corpus, allow_unreviewed=True)
+    assert kept.ids == ["c1", "c2"] and gate.n_sent_unreviewed == 1
+
+
+@pytest.mark.slow
+def test_cli_deid_reports_the_review_count_ids_reasons_and_scores(tmp_path, capsys) -> None:
+    import csv
+    import json
+
+    from twoknow_text.cli import main
+    from twoknow_text.deid import verify_deidentified
+
+    raw = tmp_path / "raw.csv"
+    with open(raw, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "answer"])
+        w.writerows([("a1", "I felt lonely and bored."), ("a2", "My nickname was quietfox88 there."),
+                     ("a3", "Fear of getting caught.")])
+    cfg = tmp_path / "deid.yaml"
+    cfg.write_text("deid:\n  ner: false\n  recognizers: [twoknow.email_address.v1]\n  review_threshold: 0.5\n")
+    out, rep = tmp_path / "out.csv", tmp_path / "rep.json"
+    assert main(["deid", str(raw), "--text-col", "answer", "--id-col", "id", "--out", str(out), "--report", str(rep),
+                 "--config", str(cfg)]) == 0
+    err = capsys.readouterr().err
+    assert "privacy review: 1 answers (33.3%) have a residual-risk score of at least 0.5" in err
+    report = json.loads(rep.read_text())
+    assert report["review"] == ["a2"] and report["review_threshold"] == 0.5
+    [flag] = [a for a in report["answers"] if a["response_id"] == "a2"]
+    assert flag["risk_score"] >= 0.5 and {"cue_handle", "handle_like"} <= {r["kind"] for r in flag["residual"]}
+    assert "quietfox88" not in rep.read_text()
+    assert verify_deidentified(out)["review"] == {"threshold": 0.5, "flagged": ["a2"], "reviewed": {}}
