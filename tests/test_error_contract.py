@@ -126,6 +126,10 @@ CASES = [
                                     "--token", "abcdef123456")),
     Case("ls-pull-bad-url", ("ls", "pull", "--project", "p", "--out", "{out}/c.csv",
                              "--url", "not a url", "--token", "abcdef123456"), ("c.csv",), "E5"),
+    Case("ls-review-push-not-deidentified", ("ls", "review", "push", "{in}/answers.csv", *ANS, "--project", "r",
+                                             "--url", DEAD_URL, "--token", "abcdef123456"), (), "E241"),
+    Case("ls-review-pull-missing-file", ("ls", "review", "pull", "{in}/nope.csv", *ANS, "--project", "r",
+                                         "--url", DEAD_URL, "--token", "abcdef123456"), (), "E240"),
     # ---- agreement
     Case("agreement-missing-file", ("agreement", "{in}/nope.csv", "--unit-col", "response_id",
                                     "--coder-col", "coder", "--value-col", "code")),
