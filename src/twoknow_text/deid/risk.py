@@ -30,9 +30,13 @@ kind                        weight  what
                                     decorations (``xXnameXx``)
 ``sign_off``                0.55    the answer ends "- Name"
 ``capitalised_token``       0.50    a capitalised word inside a sentence that is no
-                                    allow-listed term, platform, weekday, month or
-                                    language name (not used for German, which
-                                    capitalises nouns)
+                                    allow-listed term, platform, weekday, month,
+                                    language name, name of an identifier kind
+                                    ("HETU", "personnummer") or one of the 300 most
+                                    frequent words of English or the answer's
+                                    language (not used for German, which
+                                    capitalises nouns); a frequent word right after
+                                    a placeholder starts a sentence
 ``rare_capitalised``        0.60    the same, and rare in the answer's language
                                     (German: 0.20)
 ``placeholder_adjacent``    0.45    a capitalised or rare word right before or after a
@@ -94,6 +98,7 @@ __all__ = [
     "RiskScorer",
     "combine",
     "common_words",
+    "very_common_words",
     "common_in_any_language",
     "word_hash32",
 ]
@@ -184,13 +189,25 @@ def common_in_any_language(word: str) -> bool:
 
 
 @lru_cache(maxsize=32)
-def common_words(language: str) -> frozenset[str] | None:
-    """The common-word set of a language (None when none is shipped)."""
+def _word_list(language: str) -> tuple[str, ...] | None:
     try:
         data = (resources.files("twoknow_text") / "data" / "common_words" / f"{language}.txt.gz").read_bytes()
     except (FileNotFoundError, OSError):
         return None
-    return frozenset(gzip.decompress(data).decode("utf-8").split("\n")) - {""}
+    return tuple(w for w in gzip.decompress(data).decode("utf-8").split("\n") if w)
+
+
+@lru_cache(maxsize=32)
+def common_words(language: str) -> frozenset[str] | None:
+    """The common-word set of a language (None when none is shipped)."""
+    words = _word_list(language)
+    return None if words is None else frozenset(words)
+
+
+@lru_cache(maxsize=32)
+def very_common_words(language: str) -> frozenset[str]:
+    """The language's most frequent words (empty when no list is shipped)."""
+    return frozenset((_word_list(language) or ())[:_VERY_COMMON_N])
 
 
 # --- token shapes -------------------------------------------------------------
@@ -219,7 +236,16 @@ _ORDINARY_CAPS = frozenset(
     dm dms mr mrs ms dr covid google windows mac iphone android apple microsoft youtube facebook twitter
     netflix wikipedia amazon linux ubuntu chrome firefox safari edge brave duckduckgo bing yahoo
     english-speaking uk us usa eu""".split()
+) | frozenset(
+    # names of identifier kinds: the word before a replaced number, not a value
+    """hetu henkilötunnus henkilötunnukseni personnummer personnumret fødselsnummer cpr cpr-nummer pesel dni nie
+    nif bsn burgerservicenummer isikukood asmens kodas personas kods codice fiscale snils инн снилс ssn
+    nino iban bic pin""".split()
 )
+
+#: How many of a language's most frequent words never count as a name when capitalised
+#: ("The", "Nobody", "My" after a placeholder that ended a sentence without a full stop).
+_VERY_COMMON_N = 300
 
 #: Words that may stand between a cue and the value ("my nickname *was* X", "call me: X").
 _CONNECTORS = frozenset(
@@ -306,6 +332,7 @@ class RiskScorer:
         lang_words, en = self._words_for(language)
         german = language in ("de", "lb")
         english = language in (None, "en")
+        very_common = very_common_words("en") | (very_common_words(language) if language else frozenset())
         reasons: list[RiskReason] = []
 
         def add(kind: str, start: int, end: int, weight: float | None = None) -> None:
@@ -338,6 +365,9 @@ class RiskScorer:
                 tokens[i - 1][2] in ("-", "–") if i else False)
             prev_end = e
             cap = core[:1].isupper() and not core.isupper() or (core.isupper() and len(core) > 5)
+            if cap and not sentence_start and masked[:s].rstrip().endswith("\ue000") and \
+                    core.casefold() in very_common:
+                sentence_start = True  # "[X] Nobody knew": the placeholder ended a sentence
             common = self._is_common(core, lang_words, en) if any(c.isalpha() for c in core) else True
             allowed = False
             if "@" in tok:
@@ -358,7 +388,8 @@ class RiskScorer:
                     add("placeholder_touching", s, e)
             if allowed or not core or not any(c.isalpha() for c in core):
                 continue
-            if cap and not sentence_start and core.casefold() not in _ORDINARY_CAPS:
+            if cap and not sentence_start and core.casefold() not in _ORDINARY_CAPS and \
+                    core.casefold() not in very_common:
                 if german:
                     if common is False:
                         add("rare_capitalised", s, e, _GERMAN_RARE_CAP)
