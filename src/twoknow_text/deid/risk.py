@@ -35,7 +35,7 @@ kind                        weight  what
                                     ("HETU", "personnummer") or one of the 300 most
                                     frequent words of English or the answer's
                                     language (not used for German, which
-                                    capitalises nouns); a frequent word right after
+                                    capitalises nouns); a common word right after
                                     a placeholder starts a sentence
 ``rare_capitalised``        0.60    the same, and rare in the answer's language
                                     (German: 0.20)
@@ -365,10 +365,9 @@ class RiskScorer:
                 tokens[i - 1][2] in ("-", "–") if i else False)
             prev_end = e
             cap = core[:1].isupper() and not core.isupper() or (core.isupper() and len(core) > 5)
-            if cap and not sentence_start and masked[:s].rstrip().endswith("\ue000") and \
-                    core.casefold() in very_common:
-                sentence_start = True  # "[X] Nobody knew": the placeholder ended a sentence
             common = self._is_common(core, lang_words, en) if any(c.isalpha() for c in core) else True
+            if cap and not sentence_start and masked[:s].rstrip().endswith("\ue000") and common is True:
+                sentence_start = True  # "[X] Nobody knew": the placeholder ended a sentence
             allowed = False
             if "@" in tok:
                 add("at_sign", s, e)
