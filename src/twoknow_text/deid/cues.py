@@ -45,7 +45,8 @@ CUES: dict[str, dict[str, list[str]]] = {
                  "my father", "my mom", "my mum", "my dad", "my friend", "my therapist", "my counsellor",
                  "my counselor", "my colleague", "my boss", "my doctor", "named", "regards", "cheers", "signed"],
         "place": ["i live in", "i lived in", "living in", "i'm from", "i am from", "moved to", "grew up in",
-                  "based in", "the town of", "the city of", "the village of", "near"],
+                  "based in", "the town of", "the city of", "the village of", "near", "working at", "work at",
+                  "worked at", "employed at", "employed by", "counsellor at", "counselor at", "therapist at"],
     },
     "fi": {
         "handle": ["nimimerkki", "nimimerkkini", "nimimerkillä", "käyttäjänimi", "käyttäjänimeni",

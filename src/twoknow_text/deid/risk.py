@@ -223,7 +223,7 @@ _UNIT_NUMBER = re.compile(r"^\d+(?:st|nd|rd|th|am|pm|s|h|hrs?|min|mins|km|kg|mb|
 _DECORATED = re.compile(r"^(?:xx|x_|_x)|(?:xx|_x|x_)$", re.I)
 _USER_PATH = re.compile(r"^(?:u|user)/\w", re.I)
 _SIGN_OFF = re.compile(r"(?:^|\n|[.!?]\s+|\s)[-–—~]{1,2}\s*([^\W\d_][\w'’\-]*)\s*[.!]?\s*$")
-_SENTENCE_END = re.compile(r"[.!?…:;\n\"“”«»()\[\]]")
+_SENTENCE_END = re.compile(r"[.!?…:;\n\"“”«»]")
 _ABBREV_DOTS = re.compile(r"^(?:[^\W\d_]\.){1,3}[^\W\d_]?$")  # e.g. i.e. u.s.
 
 #: Capitalised words that are ordinary inside an English sentence (and similar
@@ -423,7 +423,7 @@ class RiskScorer:
             cap, common, allowed = info[j]
             if allowed:
                 continue
-            strong = self._handle_shape(tok) or "@" in tok or common is False or cap or \
+            strong = self._handle_shape(tok) or "@" in tok or common is False or cap or tok.isupper() or \
                 (kind == "handle" and (any(c.isdigit() for c in tok) or common is None))
             if tok.isdigit() and kind != "handle":
                 strong = False
