@@ -313,18 +313,21 @@ class ReviewPullReport:
     n_replacements: int = 0
     types: dict[str, int] = field(default_factory=dict)
     n_still_flagged: int = 0
+    n_stale: int = 0
     reviewed_ids: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         types = ", ".join(f"{k} {v}" for k, v in sorted(self.types.items())) or "none"
+        stale = (f"; {self.n_stale:,} reviews skipped: the answer's text changed since the review push "
+                 "(review them again in a new review project)") if self.n_stale else ""
         return (f"{self.n_reviewed:,} answers reviewed ({self.n_safe:,} safe, {self.n_redacted:,} redacted); "
                 f"{self.n_spans:,} marked spans, {self.n_replacements:,} replacements (types: {types}); "
-                f"{self.n_still_flagged:,} flagged answers still unreviewed")
+                f"{self.n_still_flagged:,} flagged answers still unreviewed{stale}")
 
 
-def _latest_decisions(tasks: Sequence[dict[str, Any]]) -> dict[str, tuple[str | None, list[tuple[str, str]], Any]]:
-    """response_id -> (decision, [(label, marked text)], reviewer id) from each task's latest annotation."""
-    out: dict[str, tuple[str | None, list[tuple[str, str]], Any]] = {}
+def _latest_decisions(tasks: Sequence[dict[str, Any]]) -> dict[str, tuple[str | None, list[tuple[str, str]], Any, str]]:
+    """response_id -> (decision, [(label, marked text)], reviewer id, task text) from each task's latest annotation."""
+    out: dict[str, tuple[str | None, list[tuple[str, str]], Any, str]] = {}
     for task in tasks:
         data = task.get("data") or {}
         rid = data.get("response_id")
@@ -349,7 +352,7 @@ def _latest_decisions(tasks: Sequence[dict[str, Any]]) -> dict[str, tuple[str | 
                 if marked.strip() and labels:
                     spans.append((str(labels[0]), marked.strip()))
         cb = ann.get("completed_by")
-        out[str(rid)] = (decision, spans, cb.get("id") if isinstance(cb, dict) else cb)
+        out[str(rid)] = (decision, spans, cb.get("id") if isinstance(cb, dict) else cb, text)
     return out
 
 
@@ -432,10 +435,13 @@ def review_pull(
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     new_text_of: dict[str, str] = {}  # old answer text -> new answer text
     types: Counter[str] = Counter()
-    for rid, (decision, spans, reviewer) in decisions.items():
+    for rid, (decision, spans, reviewer, task_text) in decisions.items():
         if rid not in texts or rid in reviewed:
             continue
         old = texts[rid]
+        if task_text != old:  # the file was de-identified again since the review push
+            rep.n_stale += 1
+            continue
         new, n = _replace_marked(new_text_of.get(old, old), spans, pseudo.placeholder) if spans else (old, 0)
         if new != old:
             new_text_of[old] = new
