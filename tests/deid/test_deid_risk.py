@@ -79,6 +79,14 @@ def test_clean_answers_stay_below_the_threshold(lang: str, text: str) -> None:
     assert SCORER.assess(text, lang).score < 0.5
 
 
+@pytest.mark.parametrize("token,expect", [
+    ("fox88", True), ("dark_owl", True), ("j.smith", True), ("u/lonelyhiker", True), ("xXshadowXx", True),
+    ("e.g.", False), ("1st", False), ("10pm", False), ("mp3", False), ("Tor", False), ("2019", False),
+])
+def test_handle_shapes(token: str, expect: bool) -> None:
+    assert RiskScorer._handle_shape(token) is expect
+
+
 def test_placeholders_are_never_evidence() -> None:
     text = "Mail [EMAIL_ADDRESS_4QZ2LM], call [PHONE_NUMBER_K7Q2MX] or ask [PERSON_ABCDEF]."
     assert SCORER.assess(text, "en").reasons == []

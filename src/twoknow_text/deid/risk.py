@@ -220,7 +220,7 @@ _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|
 _DIGIT_RUN = re.compile(r"(?<![\w,.])\+?\d(?:[ .\-/]?\d){6,}(?![\w])")
 _AMOUNT = re.compile(r"^\d{1,3}(?:([ ,.])\d{3})(?:\1\d{3})*$")
 _UNIT_NUMBER = re.compile(r"^\d+(?:st|nd|rd|th|am|pm|s|h|hrs?|min|mins|km|kg|mb|gb|tb|k|x|d|p|v|yo|y|e|%)$", re.I)
-_DECORATED = re.compile(r"^(?:xx|x_|_x)|(?:xx|_x|x_)$", re.I)
+_DECORATED = re.compile(r"^(?:xX|Xx)\w{2,}(?:Xx|xX)$")  # xXnameXx
 _USER_PATH = re.compile(r"^(?:u|user)/\w", re.I)
 _SIGN_OFF = re.compile(r"(?:^|\n|[.!?]\s+|\s)[-–—~]{1,2}\s*([^\W\d_][\w'’\-]*)\s*[.!]?\s*$")
 _SENTENCE_END = re.compile(r"[.!?…:;\n\"“”«»]")
@@ -301,6 +301,7 @@ class RiskScorer:
 
     @staticmethod
     def _handle_shape(tok: str) -> bool:
+        """A token shaped like a user name: fox88, dark_owl, j.smith, u/name, xXnameXx."""
         if _USER_PATH.match(tok):
             return True
         if "/" in tok:
@@ -318,9 +319,7 @@ class RiskScorer:
         if "." in tok and has_alpha and not _ABBREV_DOTS.match(tok):
             left, _, right = tok.partition(".")
             return bool(left) and bool(right) and not right[:1].isupper() and not tok.replace(".", "").isdigit()
-        if has_alpha and len(tok) >= 6 and _DECORATED.search(tok) and not tok.isalpha():
-            return True
-        return bool(has_alpha and len(tok) >= 6 and re.match(r"^x+[A-Z]", tok) and re.search(r"[a-z]X+$", tok))
+        return bool(_DECORATED.match(tok))
 
     # -- the score
     def assess(self, text: str, language: str | None = None) -> RiskAssessment:
