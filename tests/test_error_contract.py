@@ -132,6 +132,10 @@ CASES = [
          ("ls",), "E560"),
     Case("ls-serve-missing-token-file", ("ls", "serve", "--data-dir", "{out}/ls", "--token-file", "{in}/nope.txt"),
          ("ls",), "E561"),
+    Case("ls-review-push-not-deidentified", ("ls", "review", "push", "{in}/answers.csv", *ANS, "--project", "r",
+                                             "--url", DEAD_URL, "--token", "abcdef123456"), (), "E241"),
+    Case("ls-review-pull-missing-file", ("ls", "review", "pull", "{in}/nope.csv", *ANS, "--project", "r",
+                                         "--url", DEAD_URL, "--token", "abcdef123456"), (), "E240"),
     # ---- agreement
     Case("agreement-missing-file", ("agreement", "{in}/nope.csv", "--unit-col", "response_id",
                                     "--coder-col", "coder", "--value-col", "code")),

@@ -74,9 +74,10 @@ PINNED: dict[str, list[str] | None] = {
         'build_report', 'load_model', 'load_themes_config', 'run_themes', 'save_model', 'write_report'
     ],
     'twoknow_text.annotation': [
-        'PULL_COLUMNS', 'PullReport', 'PushReport', 'ServerHandle', 'check_deidentified', 'connect', 'ensure_users',
-        'find_ls_venv', 'labelling_config', 'load_theme_code_map', 'prepare_template', 'pull', 'pull_to_csv',
-        'push', 'start_server', 'theme_predictions', 'tidy_from_export'
+        'GateResult', 'PULL_COLUMNS', 'PullReport', 'PushReport', 'ReviewPullReport', 'ReviewPushReport', 'ServerHandle',
+        'apply_gate', 'check_deidentified', 'connect', 'ensure_users', 'find_ls_venv', 'labelling_config',
+        'load_theme_code_map', 'prepare_template', 'pull', 'pull_to_csv', 'push', 'review_config', 'review_pull',
+        'review_push', 'start_server', 'theme_predictions', 'tidy_from_export'
     ],
     'twoknow_text.agreement': [
         'AdjudicationPush', 'AgreementReport', 'AuditLog', 'BOOT_METHODS', 'COEFFICIENTS', 'COMPARE_FIELD',

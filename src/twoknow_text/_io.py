@@ -207,6 +207,23 @@ class OutputSet:
         self._manifest = target
         return target
 
+    def update_manifest(self, target: str | os.PathLike[str], manifest: dict[str, Any]) -> Path:
+        """Write an existing manifest again, moved in last, with the hashes of the files this set
+        replaces refreshed (``outputs_sha256``, and ``output_sha256`` for its main output)."""
+        from .manifest import file_sha256
+
+        hashes = dict(manifest.get("outputs_sha256") or {})
+        for t, tmp in self._staged.items():
+            if tmp.is_file():
+                hashes[t.name] = file_sha256(tmp)
+                if manifest.get("output") == t.name:
+                    manifest["output_sha256"] = hashes[t.name]
+        manifest["outputs_sha256"] = hashes
+        target = Path(target)
+        write_json(manifest, self.path(target))
+        self._manifest = target
+        return target
+
     def discard(self) -> None:
         """Remove every staged file; targets stay as they were."""
         for tmp in self._staged.values():

@@ -194,9 +194,13 @@ def _print_summary(result: Any, console: Any) -> None:
     console.print(table)
     langs = ", ".join(f"{k} {v:,}" for k, v in list(rep.languages.items())[:6])
     console.print(f"languages: {langs}", markup=False)
+    share = len(rep.review) / rep.n_answers if rep.n_answers else 0.0
     console.print(
-        f"residual risk: {len(rep.review):,} answers to review"
-        + (f" (see {result.report_path.name})" if result.report_path else " (use --report to list them)"),
+        f"privacy review: {len(rep.review):,} answers ({share:.1%}) have a residual-risk score of at least "
+        f"{rep.review_threshold:g}"
+        + (f" (ids, scores and reasons in {result.report_path.name})" if result.report_path
+           else " (use --report to list them)")
+        + ("; `twoknow ls push` holds them back until reviewed (`twoknow ls review push`)" if rep.review else ""),
         markup=False,
     )
     console.print(f"wrote {result.output} and {result.manifest.name}; key: {result.key_source}", markup=False)

@@ -184,6 +184,8 @@ def deidentify_file(
                 "counts_by_type": rep.counts_by_type,
                 "languages": rep.languages,
                 "review_count": len(rep.review),
+                # the privacy-review gate (`twoknow ls push` holds back flagged, unreviewed answers)
+                "review": {"threshold": rep.review_threshold, "flagged": list(rep.review), "reviewed": {}},
                 "read": {"format": read_report.format, "rows_in": read_report.rows_in,
                          "answers_in": read_report.answers_in, "kept": read_report.kept,
                          "skipped": read_report.counts_by_reason},
