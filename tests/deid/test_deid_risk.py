@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from twoknow_text.deid.cues import CUE_KINDS, CUES, cue_matches
+from twoknow_text.deid.lexical import CUE_KINDS, CUES, cue_matches
 from twoknow_text.deid.report import DeidReport, find_residual_risks
 from twoknow_text.deid.risk import REASON_WEIGHTS, RiskScorer, combine
 
@@ -94,7 +94,7 @@ def test_placeholders_are_never_evidence() -> None:
 
 def test_cue_table_covers_every_language_and_kind() -> None:
     langs = {"en", "fi", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "nb", "pl", "et", "lv", "lt", "ru"}
-    assert set(CUES) == langs
+    assert set(CUES) >= langs
     for lang, kinds in CUES.items():
         assert set(kinds) == set(CUE_KINDS), lang
         assert all(p == p.lower() and p.strip() == p for ps in kinds.values() for p in ps), lang

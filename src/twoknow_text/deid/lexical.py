@@ -31,7 +31,7 @@ from .allowlist import AllowList
 from .lexicon import Lexicon, LexiconEntry, english_zipf, get_lexicon
 from .spans import DetectedSpan
 
-__all__ = ["CUES", "CUE_WORDS", "lexical_spans", "cue_matches", "is_function_word"]
+__all__ = ["CUES", "CUE_KINDS", "CUE_WORDS", "lexical_spans", "cue_matches", "is_function_word"]
 
 # A word: letters, with inner apostrophes/hyphens ("O'Neill", "Anna-Liisa").
 WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
@@ -228,6 +228,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 CUES["no"] = CUES["nb"]
+#: The kinds of cue: what follows the phrase.
+CUE_KINDS = ("handle", "name", "place")
 #: Every single word of every cue phrase, casefolded ("Frau", "vaimoni", "żona"): never part of a name.
 CUE_WORDS = frozenset(w for table in CUES.values() for phrases in table.values() for p in phrases for w in p.split())
 
@@ -291,7 +293,8 @@ def _cue_regex(lang: str) -> re.Pattern[str]:
         for kind, phrases in CUES["en"].items():
             table[kind] = tuple(table.get(kind, ())) + tuple(p for p in phrases if len(p) > 3)
     for kind, phrases in table.items():
-        alts = sorted({re.escape(p).replace(r"\ ", r"\s+") for p in phrases}, key=len, reverse=True)
+        alts = sorted({re.escape(p).replace(r"\ ", r"\s+").replace("'", "['’]") for p in phrases}, key=len,
+                      reverse=True)
         groups.append(f"(?P<{kind}>{'|'.join(alts)})")
     return re.compile(r"(?<![\w@/])(?:" + "|".join(groups) + r")(?![\w])", re.IGNORECASE)
 

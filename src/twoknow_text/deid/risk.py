@@ -55,10 +55,10 @@ kind                        weight  what
                                     or place, or a typo)
 ==========================  ======  ==================================================
 
-"Rare" means not among the words with a Zipf frequency of 3.0 or more in
-wordfreq (see ``scripts/build_common_words.py``; compact lists shipped in
-``twoknow_text/data/common_words``, loaded only for the languages present;
-Estonian has no list, so rarity is not used for it).
+"Rare" means not among the language's common words in the packaged lexicon
+(wordfreq, Zipf 2.8 and above; see :mod:`.lexicon` and
+``scripts/build_lexicons.py``; loaded only for the languages present;
+Estonian has no frequency list, so rarity is not used for it).
 
 Combination: within a kind only the strongest instance counts (ten typos are
 not ten pieces of evidence); across kinds the evidence combines as a
@@ -77,17 +77,15 @@ noisy-OR, ``score = 1 - prod(1 - w_kind)``. So any single strong reason
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .allowlist import AllowList
-from .cues import cue_matches
+from .lexical import cue_matches
+from .lexicon import LEXICON_LANGUAGES, get_lexicon
 from .pseudonyms import PLACEHOLDER_RE
 
 __all__ = [
@@ -100,7 +98,6 @@ __all__ = [
     "common_words",
     "very_common_words",
     "common_in_any_language",
-    "word_hash32",
 ]
 
 #: Weight of each kind of evidence (see the module docstring).
@@ -165,49 +162,25 @@ def combine(reasons: Iterable[RiskReason]) -> float:
     return round(1.0 - keep, 4)
 
 
-def word_hash32(word: str) -> int:
-    """A stable 32-bit hash of a word (the key of ``any_language.u32``)."""
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=4).digest(), "little")
-
-
-@lru_cache(maxsize=1)
-def _any_language_hashes():  # -> numpy.ndarray
-    import numpy as np
-
-    data = (resources.files("twoknow_text") / "data" / "common_words" / "any_language.u32").read_bytes()
-    return np.frombuffer(data, dtype="<u4")
-
-
 def common_in_any_language(word: str) -> bool:
     """True when ``word`` (lowercase) is common in at least one survey language."""
-    import numpy as np
-
-    arr = _any_language_hashes()
-    h = word_hash32(word)
-    i = int(np.searchsorted(arr, h))
-    return i < len(arr) and int(arr[i]) == h
-
-
-@lru_cache(maxsize=32)
-def _word_list(language: str) -> tuple[str, ...] | None:
-    try:
-        data = (resources.files("twoknow_text") / "data" / "common_words" / f"{language}.txt.gz").read_bytes()
-    except (FileNotFoundError, OSError):
-        return None
-    return tuple(w for w in gzip.decompress(data).decode("utf-8").split("\n") if w)
+    lex = get_lexicon()
+    return any(word in lex.common_words(lang) for lang in LEXICON_LANGUAGES)
 
 
 @lru_cache(maxsize=32)
 def common_words(language: str) -> frozenset[str] | None:
-    """The common-word set of a language (None when none is shipped)."""
-    words = _word_list(language)
-    return None if words is None else frozenset(words)
+    """The common-word set of a language (None when there is none), from the packaged lexicon."""
+    words = get_lexicon().common_words(language) if language in LEXICON_LANGUAGES else {}
+    return frozenset(words) if words else None
 
 
 @lru_cache(maxsize=32)
 def very_common_words(language: str) -> frozenset[str]:
-    """The language's most frequent words (empty when no list is shipped)."""
-    return frozenset((_word_list(language) or ())[:_VERY_COMMON_N])
+    """The language's most frequent words (empty when there is no frequency list)."""
+    if language == "et" or language not in LEXICON_LANGUAGES:
+        return frozenset()
+    return frozenset(w for w, rank in get_lexicon().common_words(language).items() if rank < _VERY_COMMON_N)
 
 
 # --- token shapes -------------------------------------------------------------
