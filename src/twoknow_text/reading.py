@@ -187,8 +187,11 @@ class ReadReport(BaseModel):
     ``language_col`` are the columns actually used and ``metadata_keys``
     maps each metadata column to its key in ``Response.metadata`` (a column
     named like a core field, e.g. ``language``, becomes ``source_language``),
-    so a stage can write its output back in the input's shape. Holds no
-    answer text.
+    so a stage can write its output back in the input's shape.
+    ``encoding_source`` says how ``encoding`` was found (``given``, ``bom``,
+    ``utf-8``, ``utf-8-damaged``, ``detected`` or ``file`` for ``.sav``) and
+    ``encoding_confidence`` how sure the detection is (1.0 unless guessed).
+    Holds no answer text.
     """
 
     model_config = ConfigDict(validate_assignment=False)
@@ -197,6 +200,8 @@ class ReadReport(BaseModel):
     file_type: str
     format: Literal["long", "wide"]
     encoding: str | None = None
+    encoding_source: Literal["given", "bom", "utf-8", "utf-8-damaged", "detected", "file"] | None = None
+    encoding_confidence: float | None = None
     delimiter: str | None = None
     sheet: str | None = None
     columns: list[str] = Field(default_factory=list)
@@ -230,6 +235,23 @@ class ReadReport(BaseModel):
                 f"answers_in ({self.answers_in}) != kept ({self.kept}) + skipped ({len(self.skipped)})"
             )
         return self
+
+    def manifest_record(self) -> dict[str, Any]:
+        """What a manifest records about this read: settings and counts, no answer text."""
+        return {
+            "source": self.source,
+            "file_type": self.file_type,
+            "format": self.format,
+            "encoding": self.encoding,
+            "encoding_source": self.encoding_source,
+            "encoding_confidence": self.encoding_confidence,
+            "delimiter": self.delimiter,
+            "sheet": self.sheet,
+            "rows_in": self.rows_in,
+            "answers_in": self.answers_in,
+            "kept": self.kept,
+            "skipped": self.counts_by_reason,
+        }
 
     def skipped_frame(self):  # -> pandas.DataFrame
         """The skipped answers as a table (row, response_id, question_id, reason)."""
@@ -320,6 +342,24 @@ class _Table:
     value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
     column_labels: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    encoding_source: str | None = None
+    encoding_confidence: float | None = None
+
+    def set_encoding(self, decoded: _Decoded) -> None:
+        """Record how the text was decoded, with a warning when it was a guess or damaged."""
+        self.encoding = decoded.encoding
+        self.encoding_source = decoded.source
+        self.encoding_confidence = decoded.confidence
+        self.damaged_text = decoded.damaged
+        if decoded.damaged:
+            self.warnings.append(
+                f"{decoded.note}; the answers containing them were skipped (unreadable_cell)"
+            )
+        if decoded.source == "detected":
+            self.warnings.append(
+                f"text decoded as {decoded.encoding} (detected, confidence {decoded.confidence:.2f}); "
+                "pass --encoding if that is wrong"
+            )
 
 
 def _file_type(p: Path) -> str:
@@ -348,19 +388,152 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+    newline = b"\n" if b"\n" in data else b"\r"
+    return data.count(newline, 0, offset) + 1
 
 
-def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str, bool]:
-    """Bytes → (text, encoding used, damaged?). ``damaged`` means replacement characters mark bad bytes."""
+@dataclass
+class _Decoded:
+    """Decoded text and how its encoding was found.
+
+    ``source`` is ``given`` (the encoding option), ``bom``, ``utf-8`` (the
+    bytes are valid UTF-8), ``utf-8-damaged`` (UTF-8 with a few invalid
+    bytes, marked by replacement characters) or ``detected`` (a legacy code
+    page chosen by :func:`_detect_codepage`). ``confidence`` is 1.0 unless
+    the encoding was guessed.
+    """
+
+    text: str
+    encoding: str
+    source: str
+    confidence: float
+    damaged: bool = False
+    note: str | None = None
+
+
+#: Lowest confidence at which a guessed code page is used; below it the read
+#: is refused (E023) and the user names the encoding.
+MIN_ENCODING_CONFIDENCE = 0.9
+
+# Code pages tried for a file that is not UTF-8, in order of preference on a
+# tie: Excel on Windows writes the first ones. charset-normalizer adds its own
+# best guesses (which may be CJK or others) to these.
+_CANDIDATE_CODEPAGES = (
+    "cp1252", "cp1251", "cp1250", "iso8859_15", "latin_1", "cp1257", "cp1253", "cp1254",
+    "iso8859_2", "koi8_r", "koi8_u", "iso8859_5", "mac_roman", "cp850", "cp437",
+)
+# Punctuation and symbols typed in answers or written by spreadsheets.
+_PLAUSIBLE_SYMBOLS = frozenset("–—‘’‚“”„…«»‹›€£¥$°§·•¡¿\u00a0\u202f×±½¼¾©®™№")
+_WORD_RE = re.compile(r"\w+")
+
+
+def _script(ch: str) -> str:
+    """A letter's script, from its Unicode name ('LATIN', 'CYRILLIC', 'CJK'...)."""
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else "?"
+
+
+def _plausibility(text: str) -> tuple[float, int]:
+    """Share of non-ASCII characters that look typed, and how many there are.
+
+    A non-ASCII letter is plausible inside a word written in one script
+    (``käyttää`` yes; ``kдyttдд`` or a CJK sign between Latin letters no) and
+    without a capital right after a small letter (the mark of a Cyrillic text
+    read with the other Cyrillic code page). Outside words, only common
+    punctuation and symbols are plausible; control characters, superscripts
+    and other oddities are not.
+    """
+    good = bad = 0
+    for m in _WORD_RE.finditer(text):
+        word = m.group()
+        n_non_ascii = sum(1 for ch in word if ord(ch) > 127)
+        if not n_non_ascii:
+            continue
+        scripts = {_script(ch) for ch in word if ch.isalpha()}
+        camel = any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
+        odd = any(not ch.isalpha() and ord(ch) > 127 for ch in word)  # superscript digits, ª º...
+        if len(scripts) <= 1 and not camel and not odd:
+            good += n_non_ascii
+        else:
+            bad += n_non_ascii
+    outside = _WORD_RE.sub("", text)
+    for ch in outside:
+        if ord(ch) > 127:
+            if ch in _PLAUSIBLE_SYMBOLS:
+                good += 1
+            else:
+                bad += 1
+    total = good + bad
+    return (good / total if total else 1.0), total
+
+
+def _detect_codepage(data: bytes) -> tuple[str, str, float] | None:
+    """The most plausible legacy code page for ``data``: (encoding, text, confidence).
+
+    Each candidate (the usual survey code pages plus charset-normalizer's best
+    guesses) decodes the bytes; candidates that give the same text are one
+    reading. A reading's score is :func:`_plausibility`; the best wins, and a
+    tie goes to the earlier code page in ``_CANDIDATE_CODEPAGES``. The
+    confidence is the winner's score, halved when another reading with a
+    different text scores as well (the bytes alone cannot tell them apart),
+    and lowered when the file has very few non-ASCII characters to judge by.
+    """
+    from charset_normalizer import from_bytes
+
+    candidates = list(_CANDIDATE_CODEPAGES)
+    try:
+        for m in list(from_bytes(data[:200_000]))[:3]:
+            if m.encoding not in candidates:
+                candidates.append(m.encoding)
+    except Exception:  # noqa: BLE001 - a detector failure only means fewer candidates
+        pass
+    readings: dict[str, tuple[str, float, int]] = {}  # text -> (first encoding, score, n)
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if text in readings:
+            continue
+        score, n = _plausibility(text)
+        readings[text] = (enc, score, n)
+    if not readings:
+        return None
+    order = {enc: i for i, enc in enumerate(candidates)}
+    ranked = sorted(readings.items(), key=lambda kv: (-round(kv[1][1], 3), order[kv[1][0]]))
+    text, (enc, score, n) = ranked[0]
+    confidence = score
+    if len(ranked) > 1 and round(ranked[1][1][1], 3) >= round(score, 3):
+        # Two different texts, equally plausible: only the preference decides.
+        # Fine between the usual Western/Central/Cyrillic Windows pages;
+        # otherwise say so.
+        other = ranked[1][1][0]
+        if not (enc in _CANDIDATE_CODEPAGES[:5] and other in _CANDIDATE_CODEPAGES):
+            confidence = score / 2
+    if n < 3:
+        confidence *= 0.95  # one or two accented letters are thin evidence
+    return enc, text, round(confidence, 3)
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> _Decoded:
+    """Bytes → text, with the encoding used, how it was found and how sure it is.
+
+    Order: the ``encoding`` option; a byte-order mark; valid UTF-8; UTF-8
+    with a few invalid bytes (kept as UTF-8, the damaged answers are skipped
+    later); a legacy code page (:func:`_detect_codepage`), refused (E023)
+    when its confidence is below :data:`MIN_ENCODING_CONFIDENCE`. A file that
+    is partly valid UTF-8 and partly not, with too little valid UTF-8 to
+    call it damaged UTF-8, is refused (E024) with the first bad byte's line
+    and offset.
+    """
     if encoding is not None:
         try:
-            return data.decode(encoding), encoding, False
+            return _Decoded(data.decode(encoding), encoding, "given", 1.0)
         except UnicodeDecodeError as exc:
             raise InputError(
                 "E006",
-                f"{name}: bytes on line {_line_of(data, exc.start)} are not valid {encoding}; "
-                "check the encoding option.",
+                f"{name}: bytes on line {_line_of(data, exc.start)} (byte offset {exc.start}) are not valid "
+                f"{encoding}; check the encoding option.",
             ) from None
     for bom, enc in (
         (codecs.BOM_UTF32_LE, "utf-32"),
@@ -371,7 +544,7 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str, boo
     ):
         if data.startswith(bom):
             try:
-                return data.decode(enc), enc, False
+                return _Decoded(data.decode(enc), enc, "bom", 1.0)
             except UnicodeDecodeError as exc:
                 raise InputError(
                     "E006", f"{name}: starts with a {enc} byte-order mark but line {_line_of(data, exc.start)} "
@@ -382,52 +555,50 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str, boo
     )
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
     else:
         # Valid UTF-8 is text even with a few control characters (those cells
         # are skipped later); only a file that is mostly NUL bytes is not.
-        if data.count(b"\x00", 0, 65536) > 0.1 * min(len(data), 65536):
+        head = data[:65536]
+        ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+        if head.count(b"\x00") > 0.1 * len(head) or ctrl > 0.5 * len(head):
             raise binary
-        return text, "utf-8", False
+        return _Decoded(text, "utf-8", "utf-8", 1.0)
     if _looks_binary(data):
         raise binary
-    # Mostly valid UTF-8 with a few broken bytes (a damaged export): keep UTF-8
-    # and let the damaged cells be skipped, rather than mis-decoding every
-    # accented letter in the file with a guessed code page.
     replaced = data.decode("utf-8", errors="replace")
     bad = replaced.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
     good_multibyte = sum(1 for ch in replaced if ord(ch) > 127 and ch != "\ufffd")
+    where = f"line {_line_of(data, first_bad)} (byte offset {first_bad})"
     # Text in a legacy code page almost never forms valid UTF-8 multi-byte
-    # sequences, so a good share of them means "UTF-8, damaged here and there".
+    # sequences, so a good share of them means "UTF-8, damaged here and there":
+    # keep UTF-8 and let the damaged answers be skipped, rather than
+    # mis-decoding every accented letter in the file with a guessed code page.
     if good_multibyte >= 3 and bad <= good_multibyte:
-        return replaced, "utf-8", True
-
-    from charset_normalizer import from_bytes
-
-    matches = list(from_bytes(data))
-    if not matches:
+        confidence = round(good_multibyte / (good_multibyte + bad), 3)
+        return _Decoded(replaced, "utf-8", "utf-8-damaged", confidence, damaged=True,
+                        note=f"{bad} invalid UTF-8 byte sequence(s), the first on {where}")
+    if good_multibyte and 4 * good_multibyte >= bad:
         raise InputError(
-            "E006", f"{name}: the text encoding could not be detected; pass the encoding option (e.g. cp1252)."
+            "E024",
+            f"{name}: partly valid UTF-8, partly not (first invalid byte on {where}); "
+            "pass --encoding (the encoding option) to say which it is.",
         )
-    # Short answers often decode cleanly (no "chaos") in several code pages
-    # that differ in a few letters (cp1252, cp1250, cp775...), and the
-    # language-coherence score that breaks the tie is weak on a few words.
-    # Among the clean candidates, prefer the code pages that survey exports
-    # actually use (Excel on Windows), then charset_normalizer's own order.
-    least = min(m.chaos for m in matches)
-    clean = [m for m in matches if m.chaos <= least + 0.01]
-    enc = clean[0].encoding
-    for preferred in _PREFERRED_CODEPAGES:
-        if any(preferred in m.could_be_from_charset for m in clean):
-            enc = preferred
-            break
-    try:
-        return data.decode(enc), enc, False
-    except UnicodeDecodeError:  # pragma: no cover - charset_normalizer only proposes decodable encodings
+    found = _detect_codepage(data)
+    if found is None:
         raise InputError(
-            "E006", f"{name}: cannot decode as the detected encoding {enc}; pass the encoding option."
-        ) from None
+            "E006", f"{name}: the text encoding could not be detected; pass --encoding (e.g. cp1252)."
+        )
+    enc, text, confidence = found
+    if confidence < MIN_ENCODING_CONFIDENCE:
+        raise InputError(
+            "E023",
+            f"{name}: not UTF-8, and the code page cannot be told with confidence (best guess {enc}, "
+            f"confidence {confidence:.2f} < {MIN_ENCODING_CONFIDENCE}); pass --encoding "
+            "(the encoding option), e.g. --encoding cp1252.",
+        )
+    return _Decoded(text, enc, "detected", confidence)
 
 
 # ---------------------------------------------------------------------- CSV
@@ -454,7 +625,7 @@ def _guess_delimiter(text: str, suffix: str) -> str:
     if suffix in {".tsv", ".tab"}:
         return "\t"
     sample = text[:65536]
-    first_line = sample.split("\n", 1)[0]
+    first_line = sample.split("\n", 1)[0].rstrip("\r")
     candidates: list[str] = []
     with contextlib.suppress(csv.Error):
         sniffed = csv.Sniffer().sniff(sample, delimiters=_CSV_DELIMITERS).delimiter
@@ -467,7 +638,7 @@ def _guess_delimiter(text: str, suffix: str) -> str:
             width = len(_split_header(first_line, d))
             if width < 2:
                 continue
-            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=d) if r][:50]
+            rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=d) if r][:50]
             if len(rows) > 2:
                 rows = rows[:-1]  # the sample may end inside a record
             if rows and sum(len(r) == width for r in rows) >= 0.8 * len(rows):
@@ -476,33 +647,67 @@ def _guess_delimiter(text: str, suffix: str) -> str:
     return best if len(_split_header(first_line, best)) > 1 else ","
 
 
+def _line_breaks(text: str) -> tuple[str, str | None]:
+    """Settle carriage returns before parsing: (text, placeholder for stray CRs).
+
+    A file whose lines end in a lone CR (old Mac exports) has every CR read as
+    a line break (``\n``). In a file with LF or CRLF line endings a lone CR is
+    part of the cell it sits in, quoted or not: it is swapped for a
+    placeholder character the csv module does not see as a line end and put
+    back in each cell after parsing.
+    """
+    if "\r" not in text:
+        return text, None
+    lone = len(re.findall("\r(?!\n)", text))
+    if lone > text.count("\n"):
+        return text.replace("\r\n", "\n").replace("\r", "\n"), None
+    if not lone:
+        return text, None
+    for code in range(0xE000, 0xF900):
+        placeholder = chr(code)
+        if placeholder not in text:
+            return re.sub("\r(?!\n)", placeholder, text), placeholder
+    return re.sub("\r(?!\n)", "\n", text), None  # pragma: no cover - every private-use character in the file
+
+
 def _read_csv(p: Path, opts: ReadOptions) -> _Table:
     data = p.read_bytes()
-    text, enc, damaged = _decode(data, p.name, opts.encoding)
-    if not text.strip():
+    decoded = _decode(data, p.name, opts.encoding)
+    if not decoded.text.strip():
         raise InputError("E003", f"File {p.name} is empty (no header, no data).")
+    text, stray_cr = _line_breaks(decoded.text)
     delim = opts.delimiter or _guess_delimiter(text, p.suffix.lower())
     rows: list[tuple[int, list[Any] | None]] = []
+    header: list[str] | None = None
+    # A record's number is the line it starts on, as an editor shows it
+    # (the same as the spreadsheet row unless a cell spans lines).
+    start = 1
     with _big_fields():
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        # strict: a quote that never closes, or text after a closing quote, is
+        # an error (E009), not 90 answers silently merged into one cell.
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
         try:
-            header: list[str] | None = None
-            # A record's number is the line it starts on, as an editor shows it
-            # (the same as the spreadsheet row unless a cell spans lines).
-            start = 1
             for cells in reader:
                 line, start = start, reader.line_num + 1
                 if not cells:
                     continue  # empty lines are not records
+                if stray_cr:
+                    cells = [c.replace(stray_cr, "\r") for c in cells]
                 if header is None:
                     header = cells
                     continue
                 rows.append((line, cells))
-        except csv.Error:
+        except csv.Error as exc:
+            if "end of data" in str(exc):
+                where = f"a quoted cell opened in the record starting on line {start} never closes"
+            else:
+                where = f"a quote is followed by more text in the record starting on line {start}"
             raise InputError(
-                "E009", f"{p.name}: CSV structure broken near line {reader.line_num} (unbalanced quotes?)."
+                "E009", f"{p.name}: CSV structure broken: {where} (unbalanced quotes); no row was read. "
+                "Fix the file or export it again.",
             ) from None
-    assert header is not None
+    if header is None:
+        raise InputError("E003", f"File {p.name} is empty (no header, no data).")
     columns = _clean_header(header, p.name)
     width = len(columns)
     fixed: list[tuple[int, list[Any] | None]] = []
@@ -519,13 +724,10 @@ def _read_csv(p: Path, opts: ReadOptions) -> _Table:
                 continue
             cells = cells[:width]
         fixed.append((rownum, cells))
-    table = _Table(columns, fixed, encoding=enc, delimiter=delim, damaged_text=damaged)
+    table = _Table(columns, fixed, delimiter=delim)
+    table.set_encoding(decoded)
     if bad_width:
         table.warnings.append(f"{bad_width} row(s) had more cells than the header and were skipped")
-    if damaged:
-        table.warnings.append("some bytes were not valid UTF-8; answers containing them were skipped")
-    if enc not in {"utf-8", "utf-8-sig", "ascii"}:
-        table.warnings.append(f"text decoded as {enc} (detected); pass the encoding option if that is wrong")
     return table
 
 
@@ -626,18 +828,22 @@ def _sheet_has_data(ws: Any) -> bool:
 
 def _read_jsonl(p: Path, opts: ReadOptions) -> _Table:
     data = p.read_bytes()
-    text, enc, damaged = _decode(data, p.name, opts.encoding)
-    if not text.strip():
+    decoded = _decode(data, p.name, opts.encoding)
+    if not decoded.text.strip():
         raise InputError("E003", f"File {p.name} is empty.")
+    text, _ = _line_breaks(decoded.text)
     columns: list[str] = []
     known: set[str] = set()
     parsed: list[tuple[int, dict[str, Any] | None]] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n only: JSON strings may hold U+2028 and other characters
+    # that str.splitlines() would break a record on; a stray CR is JSON
+    # whitespace (or, inside a string, makes that line unreadable).
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, and too-long integers
             obj = None
         if not isinstance(obj, dict):
             parsed.append((lineno, None))  # a broken line is a recorded skip, not a crash
@@ -653,7 +859,8 @@ def _read_jsonl(p: Path, opts: ReadOptions) -> _Table:
         (n, None if obj is None else [obj.get(c) for c in columns]) for n, obj in parsed
     ]
     bad = sum(1 for _, obj in parsed if obj is None)
-    table = _Table([str(c) for c in columns], rows, encoding=enc, damaged_text=damaged)
+    table = _Table([str(c) for c in columns], rows)
+    table.set_encoding(decoded)
     if bad:
         table.warnings.append(f"{bad} line(s) were not JSON objects and were skipped")
     return table
@@ -676,8 +883,10 @@ def _read_sav(p: Path, opts: ReadOptions) -> _Table:
     rows = [(i, list(rec)) for i, rec in enumerate(df.itertuples(index=False, name=None), start=1)]
     labels = {str(k): dict(v) for k, v in (meta.variable_value_labels or {}).items()}
     col_labels = {str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v}
-    return _Table(columns, rows, encoding=getattr(meta, "file_encoding", None), value_labels=labels,
-                  column_labels=col_labels)
+    enc = opts.encoding or getattr(meta, "file_encoding", None)
+    return _Table(columns, rows, encoding=enc, value_labels=labels, column_labels=col_labels,
+                  encoding_source=("given" if opts.encoding else "file") if enc else None,
+                  encoding_confidence=1.0 if enc else None)
 
 
 # ------------------------------------------------------------------ Parquet
@@ -1004,6 +1213,8 @@ def _assemble(
         file_type=ftype,
         format=fmt,
         encoding=table.encoding,
+        encoding_source=table.encoding_source,
+        encoding_confidence=table.encoding_confidence,
         delimiter=table.delimiter,
         sheet=table.sheet,
         columns=cols,
