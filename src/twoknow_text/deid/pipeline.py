@@ -164,9 +164,7 @@ def deidentify_file(
             "counts_by_type": rep.counts_by_type,
             "languages": rep.languages,
             "review_count": len(rep.review),
-            "read": {"format": read_report.format, "rows_in": read_report.rows_in,
-                     "answers_in": read_report.answers_in, "kept": read_report.kept,
-                     "skipped": read_report.counts_by_reason},
+            "read": read_report.manifest_record(),
         },
     )
     return DeidResult(out, manifest, report_path, rep, read_report, key_source)

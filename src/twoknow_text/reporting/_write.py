@@ -53,14 +53,21 @@ def read_deidentified(
     manifest must match the file's bytes (``verify_deidentified``), so an
     unprocessed or edited file is refused (coded DeidError).
     """
+    return _read_deidentified(path, options, verify=verify, **read_kwargs)[0]
+
+
+def _read_deidentified(
+    path: str | os.PathLike[str], options: Any = None, *, verify: bool = True, **read_kwargs: Any
+) -> tuple[Corpus, Any]:
+    """:func:`read_deidentified` with the read's :class:`~twoknow_text.reading.ReadReport`."""
     from ..reading import read_survey
 
     if verify:
         from ..deid import verify_deidentified
 
         verify_deidentified(path)
-    corpus, _ = read_survey(path, options, **read_kwargs)
-    return Corpus(list(corpus), deidentified=verify)
+    corpus, read_report = read_survey(path, options, **read_kwargs)
+    return Corpus(list(corpus), deidentified=verify), read_report
 
 
 def report_files(
@@ -83,7 +90,7 @@ def report_files(
     ``read_kwargs`` (see :func:`read_deidentified`).
     """
     cb = load_codebook(codebook)
-    corp = read_deidentified(corpus, read_options, verify=verify, **read_kwargs)
+    corp, read_report = _read_deidentified(corpus, read_options, verify=verify, **read_kwargs)
     if not len(corp):
         raise CodebookError("E755", f"The corpus file {Path(corpus).name} holds no answers.")
     rep = frequency_report(read_codings(codings), corp, cb, coder=coder, by=by, confidence=confidence,
@@ -99,6 +106,6 @@ def report_files(
                 "codebook_version": cb.version},
         outputs=list(paths.values()),
         extra={"stage": "report", "source": rep.source.label, "n_respondents": rep.n_respondents,
-               "n_answers": rep.n_answers},
+               "n_answers": rep.n_answers, "read": read_report.manifest_record()},
     )
     return rep, paths

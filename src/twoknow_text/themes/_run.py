@@ -293,13 +293,16 @@ def run_themes(
     embedder: Any = None,
     progress: Callable[[str], None] | None = None,
     input_path: str | os.PathLike[str] | None = None,
+    read_report: Any = None,
 ) -> ThemesResult:
     """Find themes in a survey export or a :class:`Corpus` and write the outputs.
 
     Answers are de-identified first (``twoknow_text.deid.deidentify``) unless
     the corpus is already marked de-identified or ``already_deidentified=True``
     (the user's statement, recorded in the manifest). ``input_path`` names
-    the file a given corpus was read from (hashed into the manifest).
+    the file a given corpus was read from (hashed into the manifest) and
+    ``read_report`` the :class:`~twoknow_text.reading.ReadReport` of that
+    read (its settings, encoding confidence and counts go into the manifest).
     The model sees each pseudonym as its type only (``[PERSON_K7Q2MX]`` →
     ``[PERSON]``, :func:`~twoknow_text.deid.pseudonyms.without_codes`), so
     the themes do not depend on the pseudonym key: without a ``key_file``
@@ -314,7 +317,6 @@ def run_themes(
     timings: dict[str, float] = {}
     t_all = time.perf_counter()
     inputs: list[Path] = []
-    read_report = None
 
     t = time.perf_counter()
     if isinstance(input, Corpus):
@@ -396,6 +398,8 @@ def run_themes(
     from ..manifest import file_sha256
 
     extra["outputs_sha256"] = {p.name: file_sha256(p) for k, p in files.items() if k != "model"}
+    if read_report is not None:
+        extra["read"] = read_report.manifest_record()
     if deid_report is not None:
         # counts only: the review list and per-answer flags stay in the deid report
         extra["deid"] = {k: getattr(deid_report, k, None) for k in ("n_answers", "n_answers_with_identifiers", "n_spans", "counts_by_type")}
