@@ -81,6 +81,11 @@ def read_table_file(path: str | os.PathLike[str]) -> pd.DataFrame:
     p = Path(path)
     if not p.exists():
         raise InputError("E001", f"File not found: {p}")
+    if not p.is_file():
+        raise InputError("E002", f"Not a file: {p}")
     if p.suffix.lower() in {".parquet", ".pq"}:
-        return pd.read_parquet(p)
+        try:
+            return pd.read_parquet(p)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError and friends
+            raise InputError("E008", f"{p.name} is not a readable Parquet file ({type(exc).__name__}).") from None
     return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")

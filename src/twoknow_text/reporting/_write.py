@@ -14,7 +14,7 @@ from ..errors import CodebookError
 from ..manifest import write_manifest
 from ..records import Corpus
 from ._html import render_html
-from ._tables import FrequencyReport, frequency_report
+from ._tables import FrequencyReport, check_confidence, frequency_report
 
 __all__ = ["write_report", "report_files", "read_deidentified"]
 
@@ -89,6 +89,7 @@ def report_files(
     ``corpus`` is the de-identified file, read with ``read_options`` /
     ``read_kwargs`` (see :func:`read_deidentified`).
     """
+    check_confidence(confidence)  # before reading anything
     cb = load_codebook(codebook)
     corp, read_report = _read_deidentified(corpus, read_options, verify=verify, **read_kwargs)
     if not len(corp):
