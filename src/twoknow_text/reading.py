@@ -777,7 +777,7 @@ def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
                 raise InputError("E014", f"{p.name} has no sheet number {number} (0-based; {len(names)} sheets).")
             sheet_name = names[number]
         else:
-            raise InputError("E014", f"{p.name} has no sheet '{opts.sheet}'{_suggest(str(opts.sheet), names)}")
+            raise InputError("E014", f"{p.name} has no sheet '{opts.sheet}'{_suggest(str(opts.sheet), names, "sheets")}")
         ws = wb[sheet_name]
         # Some exporters write a wrong <dimension>; read-only mode would trust it and cut columns.
         if hasattr(ws, "reset_dimensions"):
@@ -923,7 +923,7 @@ def _show_col(c: str) -> str:
     return f"'{c}'"
 
 
-def _suggest(name: str, columns: Sequence[str]) -> str:
+def _suggest(name: str, columns: Sequence[str], what: str = "columns") -> str:
     lowered = {c.lower(): c for c in columns}
     close = []
     if name.lower() in lowered:
@@ -933,7 +933,7 @@ def _suggest(name: str, columns: Sequence[str]) -> str:
         return "; did you mean " + " or ".join(_show_col(c) for c in close[:3]) + "?"
     shown = ", ".join(_show_col(c) for c in list(columns)[:20])
     more = f" and {len(columns) - 20} more" if len(columns) > 20 else ""
-    return f"; columns are {shown}{more}."
+    return f"; {what} are {shown}{more}."
 
 
 def _require(col: str, columns: Sequence[str], source: str, what: str) -> None:

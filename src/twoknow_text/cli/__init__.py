@@ -15,6 +15,7 @@ from rich.console import Console
 
 from ..errors import TwoknowError
 from ._app import app
+from ._warnings import one_line_warnings
 
 # Registration happens here, in one place, not as scattered import side effects.
 from . import _deid, _themes, _labelstudio, _agreement, _codebook  # noqa: E402,F401
@@ -27,7 +28,8 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``twoknow`` command."""
     try:
-        app(args=argv, prog_name="twoknow", standalone_mode=False)
+        with one_line_warnings(err_console):
+            app(args=argv, prog_name="twoknow", standalone_mode=False)
     except TwoknowError as exc:
         err_console.print(f"error[{exc.code}]: {exc.message}", markup=False)
         return exc.exit_code
