@@ -14,7 +14,21 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["atomic_path", "atomic_open", "write_json", "write_table", "read_table_file"]
+__all__ = [
+    "atomic_path",
+    "atomic_open",
+    "write_json",
+    "write_table",
+    "read_table_file",
+    "spreadsheet_safe",
+    "neutralise_formulas",
+    "restore_formulas",
+    "unquote_formula",
+]
+
+#: A cell starting with one of these is run as a formula (or starts one) when
+#: a spreadsheet opens the CSV (OWASP "CSV injection"): =, +, -, @, tab, CR.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @contextlib.contextmanager
@@ -60,8 +74,57 @@ def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a DataFrame as CSV or Parquet, chosen by the extension, atomically."""
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'``.
+
+    Numbers and other non-text values are returned unchanged (``-0.12`` in a
+    numeric column stays a number). ``'`` is what OWASP advises: spreadsheets
+    show the cell as text and hide the quote.
+    """
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_TRIGGERS):
+        # also a cell that already starts with quotes before a trigger, so that
+        # unquote_formula gives back exactly what was written
+        return "'" + value
+    return value
+
+
+def unquote_formula(value: Any) -> Any:
+    """Undo :func:`spreadsheet_safe` on one cell read back."""
+    if isinstance(value, str) and value.startswith("'") and value.lstrip("'").startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column names are :func:`spreadsheet_safe`."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(spreadsheet_safe)
+    out.columns = [spreadsheet_safe(c) for c in out.columns]
+    return out
+
+
+def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`neutralise_formulas` on a table read back (a ``'`` before a trigger dropped)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(unquote_formula)
+    out.columns = [unquote_formula(c) for c in out.columns]
+    return out
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, for_people: bool = False) -> Path:
+    """Write a DataFrame as CSV or Parquet, chosen by the extension, atomically.
+
+    ``for_people=True`` marks a table meant to be opened in a spreadsheet
+    (themes, frequencies, agreement tables, the codebook): its CSV text cells
+    that start with ``=``, ``+``, ``-``, ``@``, a tab or a CR get a leading
+    ``'`` (:func:`spreadsheet_safe`), so a spreadsheet shows them instead of
+    running them. Data tables (the de-identified answers, codings) keep their
+    exact text. :func:`read_table_file` undoes the prefix.
+    """
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in {".csv", ".parquet", ".pq"}:
@@ -70,14 +133,18 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         )
     with atomic_path(target) as tmp:
         if suffix == ".csv":
-            df.to_csv(tmp, index=False, encoding="utf-8")
+            (neutralise_formulas(df) if for_people else df).to_csv(tmp, index=False, encoding="utf-8")
         else:
             df.to_parquet(tmp, index=False)
     return target
 
 
 def read_table_file(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV or Parquet file this library wrote (not a survey export)."""
+    """Read a CSV or Parquet file this library wrote (not a survey export).
+
+    The ``'`` that :func:`write_table` puts before a formula-like cell of a
+    table for people is removed again.
+    """
     p = Path(path)
     if not p.exists():
         raise InputError("E001", f"File not found: {p}")
@@ -88,4 +155,4 @@ def read_table_file(path: str | os.PathLike[str]) -> pd.DataFrame:
             return pd.read_parquet(p)
         except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError and friends
             raise InputError("E008", f"{p.name} is not a readable Parquet file ({type(exc).__name__}).") from None
-    return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+    return restore_formulas(pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8"))

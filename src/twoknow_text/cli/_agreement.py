@@ -118,14 +118,14 @@ def _write_outputs(out: Path, input_path: Path, data, rep, codebook, time_col) -
     out.mkdir(parents=True, exist_ok=True)
     outputs = [write_json(rep.to_dict(), out / "agreement.json")]
     pairs = pairwise_table(data, level=rep.level)
-    outputs.append(write_table(pairs, out / "pairwise.csv"))
-    outputs.append(write_table(disagreements(data), out / "disagreements.csv"))
+    outputs.append(write_table(pairs, out / "pairwise.csv", for_people=True))
+    outputs.append(write_table(disagreements(data), out / "disagreements.csv", for_people=True))
     figs = {"coder_heatmap.html": plot_coder_heatmap(pairs)}
     if rep.per_code is not None:
-        outputs.append(write_table(rep.per_code, out / "per_code.csv"))
+        outputs.append(write_table(rep.per_code, out / "per_code.csv", for_people=True))
         figs["per_code_alpha.html"] = plot_code_alpha(rep.per_code)
     if time_col:
-        outputs.append(write_table(drift_table(data, level=rep.level), out / "drift.csv"))
+        outputs.append(write_table(drift_table(data, level=rep.level), out / "drift.csv", for_people=True))
     for name, fig in figs.items():
         with atomic_path(out / name) as tmp:
             fig.write_html(tmp, include_plotlyjs=True, full_html=True)  # JS embedded: no CDN

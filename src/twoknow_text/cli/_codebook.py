@@ -124,7 +124,7 @@ def from_themes_cmd(
     )
     save_codebook(new, out)
     sugg = out.with_suffix(".suggestions.csv")
-    write_table(table, sugg)
+    write_table(table, sugg, for_people=True)
     themes_csv = themes_dir / "themes.csv" if themes_dir.is_dir() else themes_dir
     write_manifest(
         out.with_suffix(".manifest.json"),
@@ -162,7 +162,7 @@ def revise_cmd(
     revised, table = revise_codebook(cb, agreement, threshold, alpha_col=alpha_col, criterion=crit)
     save_codebook(revised, out)
     table_path = out.with_suffix(".revision.csv")
-    write_table(table, table_path)
+    write_table(table, table_path, for_people=True)
     outputs = [out, table_path]
     if final is not None:
         _refuse_overwrite(final, force)

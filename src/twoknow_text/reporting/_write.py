@@ -32,9 +32,9 @@ def write_report(rep: FrequencyReport, out_dir: str | os.PathLike[str], *, title
     sub = rep.by_subgroup.copy()
     sub["source"] = rep.source.label
     paths = {
-        "frequencies": write_table(freq, out / "frequencies.csv"),
-        "by_subgroup": write_table(sub, out / "frequencies_by_subgroup.csv"),
-        "cooccurrence": write_table(rep.cooccurrence.reset_index(), out / "cooccurrence.csv"),
+        "frequencies": write_table(freq, out / "frequencies.csv", for_people=True),
+        "by_subgroup": write_table(sub, out / "frequencies_by_subgroup.csv", for_people=True),
+        "cooccurrence": write_table(rep.cooccurrence.reset_index(), out / "cooccurrence.csv", for_people=True),
     }
     with atomic_open(out / "report.html") as fh:
         fh.write(render_html(rep, title=title))

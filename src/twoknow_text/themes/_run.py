@@ -374,7 +374,7 @@ def run_themes(
 
     files = {
         "assignments": write_table(model.assignments(corpus.ids), out / "assignments.csv"),
-        "themes": write_table(model.themes_, out / "themes.csv"),
+        "themes": write_table(model.themes_, out / "themes.csv", for_people=True),
     }
     src = input_path if input_path is not None else (None if isinstance(input, Corpus) else input)
     summary = {"input": Path(src).name if src is not None else "corpus", "de-identified by": deid_by}
