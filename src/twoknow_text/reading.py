@@ -777,7 +777,7 @@ def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
                 raise InputError("E014", f"{p.name} has no sheet number {number} (0-based; {len(names)} sheets).")
             sheet_name = names[number]
         else:
-            raise InputError("E014", f"{p.name} has no sheet '{opts.sheet}'{_suggest(str(opts.sheet), names, "sheets")}")
+            raise InputError("E014", f"{p.name} has no sheet '{opts.sheet}'{_suggest(str(opts.sheet), names, 'sheets')}")
         ws = wb[sheet_name]
         # Some exporters write a wrong <dimension>; read-only mode would trust it and cut columns.
         if hasattr(ws, "reset_dimensions"):
