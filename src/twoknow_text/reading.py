@@ -422,9 +422,33 @@ _CANDIDATE_CODEPAGES = (
     "cp1252", "cp1251", "cp1250", "iso8859_15", "latin_1", "cp1257", "cp1253", "cp1254",
     "iso8859_2", "koi8_r", "koi8_u", "iso8859_5", "mac_roman", "cp850", "cp437",
 )
+#: The code pages a survey export is most likely in; another code page must
+#: read clearly better than all of these to be chosen.
+_USUAL_CODEPAGES = frozenset(_CANDIDATE_CODEPAGES[:5])
 # Punctuation and symbols typed in answers or written by spreadsheets.
-_PLAUSIBLE_SYMBOLS = frozenset("–—‘’‚“”„…«»‹›€£¥$°§·•¡¿\u00a0\u202f×±½¼¾©®™№")
+_PLAUSIBLE_SYMBOLS = frozenset("–—‘’‚“”„…«»‹›€£$°\u00a0\u202f")
+# The accented letters of each group of languages written with a Latin code
+# page. A reading whose letters all belong to one group is coherent; cp1250
+# read as cp1252 (or the reverse) mixes groups.
+_LETTER_GROUPS = (
+    frozenset("àáâäåæçèéêëìíîïñòóôöøùúûüÿßœ"),  # Western European (cp1252)
+    frozenset("áéíóúýðþæö"),  # Icelandic
+    frozenset("ąćęłńóśźż"),  # Polish
+    frozenset("áčďéěíňóřšťúůýžäĺľôŕ"),  # Czech, Slovak
+    frozenset("áéíóöőúüű"),  # Hungarian
+    frozenset("ćčđšž"),  # Croatian, Slovene
+    frozenset("āčēģīķļņšūžąęėįųõäöü"),  # Baltic
+    frozenset("çğıöşüâî"),  # Turkish
+    frozenset("ăâîșțşţ"),  # Romanian
+)
+_COMMON_LETTERS = frozenset().union(*_LETTER_GROUPS)
 _WORD_RE = re.compile(r"\w+")
+
+
+def _common_latin(ch: str) -> bool:
+    """Latin-1 letters, Latin Extended-A (Central European, Baltic, Turkish) and Romanian ș ț."""
+    o = ord(ch)
+    return 0xC0 <= o <= 0x17F or 0x218 <= o <= 0x21B
 
 
 def _script(ch: str) -> str:
@@ -437,34 +461,62 @@ def _plausibility(text: str) -> tuple[float, int]:
     """Share of non-ASCII characters that look typed, and how many there are.
 
     A non-ASCII letter is plausible inside a word written in one script
-    (``käyttää`` yes; ``kдyttдд`` or a CJK sign between Latin letters no) and
+    (``käyttää`` yes; ``kдyttдд`` or a CJK sign between Latin letters no),
     without a capital right after a small letter (the mark of a Cyrillic text
-    read with the other Cyrillic code page). Outside words, only common
-    punctuation and symbols are plausible; control characters, superscripts
-    and other oddities are not.
+    read with the other Cyrillic code page) and, for Latin letters, within
+    Latin-1 and Latin Extended-A (``ƒ`` is what a wrong code page produces);
+    a Latin letter no survey language uses much counts half. Outside words,
+    only common punctuation and symbols are plausible (``¿``/``¡`` before a
+    capital); control characters, superscripts and other oddities are not.
     """
-    good = bad = 0
+    good = bad = 0.0
     for m in _WORD_RE.finditer(text):
         word = m.group()
-        n_non_ascii = sum(1 for ch in word if ord(ch) > 127)
-        if not n_non_ascii:
+        non_ascii = [ch for ch in word if ord(ch) > 127]
+        if not non_ascii:
             continue
         scripts = {_script(ch) for ch in word if ch.isalpha()}
-        camel = any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
-        odd = any(not ch.isalpha() and ord(ch) > 127 for ch in word)  # superscript digits, ª º...
-        if len(scripts) <= 1 and not camel and not odd:
-            good += n_non_ascii
-        else:
-            bad += n_non_ascii
-    outside = _WORD_RE.sub("", text)
-    for ch in outside:
-        if ord(ch) > 127:
-            if ch in _PLAUSIBLE_SYMBOLS:
+        # a capital right after a small letter: one Cyrillic code page read as
+        # another swaps the cases (Latin words like "iPhone" are left alone)
+        camel = scripts != {"LATIN"} and any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
+        odd = any(not ch.isalpha() or (_script(ch) == "LATIN" and not _common_latin(ch)) for ch in non_ascii)
+        # Latin words are mostly plain letters ("käyttää" 3 of 7); Cyrillic read
+        # as cp1252 gives words of accented letters only ("Ìíå áûëî").
+        n_letters = sum(ch.isalpha() for ch in word)
+        accented = scripts == {"LATIN"} and n_letters >= 4 and len(non_ascii) > 0.6 * n_letters
+        if len(scripts) > 1 or camel or odd or accented:
+            bad += len(non_ascii)
+            continue
+        for ch in non_ascii:
+            if _script(ch) != "LATIN" or ch.lower() in _COMMON_LETTERS:
                 good += 1
             else:
-                bad += 1
+                good += 0.5
+                bad += 0.5
+    for ch in _WORD_RE.sub("", text):
+        if ord(ch) <= 127 or ch in "¿¡":
+            continue
+        if ch in _PLAUSIBLE_SYMBOLS:
+            good += 1
+        else:
+            bad += 1
+    for m in re.finditer("[¿¡](.?)", text, flags=re.S):
+        # "¿Qué?" yes; "¿al" (Polish "żal" read as cp1252) no
+        if m.group(1).islower():
+            bad += 1
+        else:
+            good += 1
     total = good + bad
-    return (good / total if total else 1.0), total
+    plausible = good / total if total else 1.0
+    return plausible * _coherence(text), int(total)
+
+
+def _coherence(text: str) -> float:
+    """Share of accented Latin letters that belong to the best-fitting language group."""
+    letters = [ch.lower() for ch in text if ord(ch) > 127 and ch.isalpha() and _script(ch) == "LATIN"]
+    if not letters:
+        return 1.0
+    return max(sum(ch in group for ch in letters) for group in _LETTER_GROUPS) / len(letters)
 
 
 def _detect_codepage(data: bytes) -> tuple[str, str, float] | None:
@@ -472,11 +524,15 @@ def _detect_codepage(data: bytes) -> tuple[str, str, float] | None:
 
     Each candidate (the usual survey code pages plus charset-normalizer's best
     guesses) decodes the bytes; candidates that give the same text are one
-    reading. A reading's score is :func:`_plausibility`; the best wins, and a
-    tie goes to the earlier code page in ``_CANDIDATE_CODEPAGES``. The
-    confidence is the winner's score, halved when another reading with a
-    different text scores as well (the bytes alone cannot tell them apart),
-    and lowered when the file has very few non-ASCII characters to judge by.
+    reading. A reading's score is :func:`_plausibility` (typed-looking
+    characters, times the share of accented letters that fit one language
+    group); the best wins, a tie going to the earlier code page in
+    ``_CANDIDATE_CODEPAGES``, whose first five are the usual ones (cp1252,
+    cp1251, cp1250, iso8859_15, latin_1). The confidence is the winner's
+    score, times 0.9 when another usual code page reads as well (only the
+    preference decided), halved when an unusual winner is not clearly (0.1)
+    better than every usual code page or ties with another reading, and
+    times 0.95 with fewer than three non-ASCII characters to judge by.
     """
     from charset_normalizer import from_bytes
 
@@ -502,13 +558,15 @@ def _detect_codepage(data: bytes) -> tuple[str, str, float] | None:
     order = {enc: i for i, enc in enumerate(candidates)}
     ranked = sorted(readings.items(), key=lambda kv: (-round(kv[1][1], 3), order[kv[1][0]]))
     text, (enc, score, n) = ranked[0]
+    others = [(e, sc) for _, (e, sc, _) in ranked[1:]]
+    runner_enc, runner = others[0] if others else (None, 0.0)
     confidence = score
-    if len(ranked) > 1 and round(ranked[1][1][1], 3) >= round(score, 3):
-        # Two different texts, equally plausible: only the preference decides.
-        # Fine between the usual Western/Central/Cyrillic Windows pages;
-        # otherwise say so.
-        other = ranked[1][1][0]
-        if not (enc in _CANDIDATE_CODEPAGES[:5] and other in _CANDIDATE_CODEPAGES):
+    if enc in _USUAL_CODEPAGES:
+        if runner_enc in _USUAL_CODEPAGES and runner >= score - 0.02:
+            confidence = score * 0.9  # two usual code pages read alike: the preference decided
+    else:
+        best_usual = max((sc for e, sc in others if e in _USUAL_CODEPAGES), default=0.0)
+        if score - best_usual < 0.1 or runner >= score - 0.02:
             confidence = score / 2
     if n < 3:
         confidence *= 0.95  # one or two accented letters are thin evidence
@@ -647,27 +705,35 @@ def _guess_delimiter(text: str, suffix: str) -> str:
     return best if len(_split_header(first_line, best)) > 1 else ","
 
 
-def _line_breaks(text: str) -> tuple[str, str | None]:
-    """Settle carriage returns before parsing: (text, placeholder for stray CRs).
+def _line_breaks(text: str) -> tuple[str, str | None, str]:
+    """Settle line endings before parsing: (text, placeholder, what it stands for).
 
-    A file whose lines end in a lone CR (old Mac exports) has every CR read as
-    a line break (``\n``). In a file with LF or CRLF line endings a lone CR is
-    part of the cell it sits in, quoted or not: it is swapped for a
-    placeholder character the csv module does not see as a line end and put
-    back in each cell after parsing.
+    The header line's ending (LF or CRLF; a lone CR in old Mac exports) ends
+    records; the other kind, alone inside a record, is part of the cell it
+    sits in, quoted or not: it is swapped for a placeholder character the csv
+    module does not see as a line end and put back in each cell after
+    parsing. In a CR-only file every CR becomes ``\n`` (so a line break inside
+    a quoted cell reads as ``\n`` whatever the file's convention) and a stray
+    LF stays ``\n``.
     """
     if "\r" not in text:
-        return text, None
-    lone = len(re.findall("\r(?!\n)", text))
-    if lone > text.count("\n"):
-        return text.replace("\r\n", "\n").replace("\r", "\n"), None
-    if not lone:
-        return text, None
-    for code in range(0xE000, 0xF900):
-        placeholder = chr(code)
-        if placeholder not in text:
-            return re.sub("\r(?!\n)", placeholder, text), placeholder
-    return re.sub("\r(?!\n)", "\n", text), None  # pragma: no cover - every private-use character in the file
+        return text, None, ""
+    lone_cr = len(re.findall("\r(?!\n)", text))
+    lone_lf = len(re.findall("(?<!\r)\n", text))
+    # The header line's ending is the file's convention (cells may hold many
+    # line breaks of the other kind; column names hardly ever do).
+    first = re.search("\r\n|\r|\n", text)
+    cr_only = first is not None and first.group() == "\r"
+    stray, stands_for = ("(?<!\r)\n", "\n") if cr_only else ("\r(?!\n)", "\r")
+    placeholder = None
+    if (lone_lf if cr_only else lone_cr):
+        placeholder = next((chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text), None)
+        # (a file holding every private-use character keeps its stray breaks as line breaks)
+        if placeholder is not None:
+            text = re.sub(stray, placeholder, text)
+    if cr_only:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, placeholder, stands_for
 
 
 def _read_csv(p: Path, opts: ReadOptions) -> _Table:
@@ -675,7 +741,7 @@ def _read_csv(p: Path, opts: ReadOptions) -> _Table:
     decoded = _decode(data, p.name, opts.encoding)
     if not decoded.text.strip():
         raise InputError("E003", f"File {p.name} is empty (no header, no data).")
-    text, stray_cr = _line_breaks(decoded.text)
+    text, stray, stands_for = _line_breaks(decoded.text)
     delim = opts.delimiter or _guess_delimiter(text, p.suffix.lower())
     rows: list[tuple[int, list[Any] | None]] = []
     header: list[str] | None = None
@@ -691,8 +757,8 @@ def _read_csv(p: Path, opts: ReadOptions) -> _Table:
                 line, start = start, reader.line_num + 1
                 if not cells:
                     continue  # empty lines are not records
-                if stray_cr:
-                    cells = [c.replace(stray_cr, "\r") for c in cells]
+                if stray:
+                    cells = [c.replace(stray, stands_for) for c in cells]
                 if header is None:
                     header = cells
                     continue
@@ -831,7 +897,9 @@ def _read_jsonl(p: Path, opts: ReadOptions) -> _Table:
     decoded = _decode(data, p.name, opts.encoding)
     if not decoded.text.strip():
         raise InputError("E003", f"File {p.name} is empty.")
-    text, _ = _line_breaks(decoded.text)
+    text = decoded.text
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")  # CR-only line endings (a CR inside a JSON string is invalid anyway)
     columns: list[str] = []
     known: set[str] = set()
     parsed: list[tuple[int, dict[str, Any] | None]] = []
