@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import tempfile
@@ -115,6 +116,21 @@ def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _csv_quoting(df: pd.DataFrame) -> int:
+    """QUOTE_MINIMAL, unless a text cell holds a carriage return.
+
+    Python's csv writer quotes a cell only for the characters of its line
+    terminator ("\\n" here), so a lone CR would be written bare and read
+    back by a spreadsheet or pandas as a line break: then every text cell is
+    quoted (numbers stay bare).
+    """
+    for col in df.columns:
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col].dtype):
+            if df[col].map(lambda v: isinstance(v, str) and "\r" in v).any():
+                return csv.QUOTE_NONNUMERIC
+    return csv.QUOTE_MINIMAL
+
+
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, for_people: bool = False) -> Path:
     """Write a DataFrame as CSV or Parquet, chosen by the extension, atomically.
 
@@ -133,7 +149,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, for_people: b
         )
     with atomic_path(target) as tmp:
         if suffix == ".csv":
-            (neutralise_formulas(df) if for_people else df).to_csv(tmp, index=False, encoding="utf-8")
+            out = neutralise_formulas(df) if for_people else df
+            out.to_csv(tmp, index=False, encoding="utf-8", quoting=_csv_quoting(out))
         else:
             df.to_parquet(tmp, index=False)
     return target
