@@ -215,6 +215,7 @@ def export_cmd(
     if fmt not in _FORMATS:
         raise CodebookError("E740", f"Unknown export format '{fmt}' (use one of: {', '.join(_FORMATS)}).")
     cb = _load_any(codebook)
+    extra: dict = {"format": fmt}
     if fmt == "md":
         export_markdown(cb, out)
     elif fmt == "csv":
@@ -224,12 +225,13 @@ def export_cmd(
     else:
         if corpus is None or codings is None:
             raise CodebookError("E741", "--format qdpx needs --corpus (de-identified file) and --codings (tidy CSV).")
-        from ..reporting import read_deidentified
+        from ..reporting._write import _read_deidentified
 
-        corp = read_deidentified(corpus, **_read_kwargs(config, text_col, id_col, input_format, sheet, question_col,
-                                                         respondent_col, language_col))
+        corp, read_report = _read_deidentified(corpus, **_read_kwargs(
+            config, text_col, id_col, input_format, sheet, question_col, respondent_col, language_col))
         export_qdpx(cb, corp, read_codings(codings), out)
-    _export_manifest(out, "codebook export", [codebook, corpus, codings], {"format": fmt})
+        extra["read"] = read_report.manifest_record()
+    _export_manifest(out, "codebook export", [codebook, corpus, codings], extra)
     console.print(f"Wrote {out} ({out.stat().st_size:,} bytes).", markup=False)
 
 
