@@ -349,3 +349,19 @@ def test_property_jsonl_lines_each_accounted(tmp_path_factory, objs, junk, termi
     _check_accounts(report)
     assert report.rows_in <= len(lines)  # blank junk lines are not records
     assert report.rows_in >= len(objs)
+
+
+def test_xlsx_cells_right_of_the_header_are_kept_not_dropped(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "answer"])
+    ws.append(["1", "fear", "a note typed beside the table"])
+    ws.append(["2", "stress"])
+    path = tmp_path / "wide.xlsx"
+    wb.save(path)
+    corpus, report = _read(path)
+    assert report.columns == ["id", "answer", "column_3"]
+    assert corpus[0].metadata == {"column_3": "a note typed beside the table"}
+    assert report.rows_in == 2
+    _check_accounts(report)

@@ -865,6 +865,11 @@ def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
         wb.close()
     if header is None:
         raise InputError("E003", f"Sheet '{sheet_name}' of {p.name} is empty.")
+    # Cells right of the last header cell are data too (a column whose name
+    # was never typed): widen the header rather than drop them unseen.
+    last = max((i for _, r in rows for i, v in enumerate(r or []) if not _blank(v)), default=-1)
+    if last + 1 > len(header):
+        header = header + [None] * (last + 1 - len(header))
     # Trailing header cells that are empty in every row are formatting, not columns.
     while header and header[-1] is None and all(
         len(r) < len(header) or r[len(header) - 1] is None for _, r in rows if r
@@ -878,6 +883,10 @@ def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
         vals = (vals + [None] * width)[:width]
         fixed.append((rownum, vals))
     return _Table(columns, fixed, sheet=sheet_name)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def _sheet_has_data(ws: Any) -> bool:
