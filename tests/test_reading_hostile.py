@@ -261,7 +261,7 @@ def test_garbage_in_binary_formats_is_coded(tmp_path: Path, suffix: str) -> None
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.binary(max_size=2000), suffix=st.sampled_from([".csv", ".tsv", ".jsonl"]))
+@given(data=st.binary(max_size=2000), suffix=st.sampled_from([".csv", ".tsv", ".jsonl", ".xlsx", ".parquet", ".sav"]))
 def test_property_random_bytes_never_crash(tmp_path_factory, data: bytes, suffix: str) -> None:
     path = tmp_path_factory.mktemp("rb") / f"random{suffix}"
     path.write_bytes(b"id,answer\n" + data if data[:1] != b"\x00" else data)
@@ -364,4 +364,52 @@ def test_xlsx_cells_right_of_the_header_are_kept_not_dropped(tmp_path: Path) -> 
     assert report.columns == ["id", "answer", "column_3"]
     assert corpus[0].metadata == {"column_3": "a note typed beside the table"}
     assert report.rows_in == 2
+    _check_accounts(report)
+
+
+def _valid_files(tmp: Path) -> dict[str, bytes]:
+    """A small valid file of each binary format, to damage."""
+    import pandas as pd
+
+    df = pd.DataFrame({"id": ["1", "2", "3"], "answer": ["Loneliness", "Fear of getting caught", "Curiosity"]})
+    out = {}
+    df.to_excel(tmp / "v.xlsx", index=False)
+    df.to_parquet(tmp / "v.parquet", index=False)
+    out[".xlsx"] = (tmp / "v.xlsx").read_bytes()
+    out[".parquet"] = (tmp / "v.parquet").read_bytes()
+    try:
+        import pyreadstat
+
+        pyreadstat.write_sav(df, str(tmp / "v.sav"))
+        out[".sav"] = (tmp / "v.sav").read_bytes()
+    except ImportError:  # pragma: no cover
+        pass
+    return out
+
+
+_VALID: dict[str, bytes] = {}
+
+
+def _valid(suffix: str, tmp: Path) -> bytes:
+    if not _VALID:
+        _VALID.update(_valid_files(tmp))
+    return _VALID[suffix]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(suffix=st.sampled_from([".xlsx", ".parquet", ".sav"]),
+       flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=6),
+       cut=st.one_of(st.none(), st.floats(0.05, 1)))
+def test_property_damaged_binary_files_never_crash(tmp_path_factory, suffix, flips, cut) -> None:
+    data = bytearray(_valid(suffix, tmp_path_factory.mktemp("valid")))
+    for where, value in flips:
+        data[int(where * len(data))] = value
+    if cut is not None:
+        data = data[: max(1, int(cut * len(data)))]
+    path = tmp_path_factory.mktemp("dmg") / f"damaged{suffix}"
+    path.write_bytes(bytes(data))
+    try:
+        corpus, report = _read(path)
+    except TwoknowError:
+        return
     _check_accounts(report)

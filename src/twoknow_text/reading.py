@@ -815,6 +815,15 @@ def _clean_header(header: Sequence[Any], name: str) -> list[str]:
 
 
 def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
+    try:
+        return _read_xlsx_unchecked(p, opts)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged workbook fails deep in zlib/XML parsing, lazily
+        raise InputError("E008", f"{p.name} is not a readable XLSX workbook ({type(exc).__name__}).") from None
+
+
+def _read_xlsx_unchecked(p: Path, opts: ReadOptions) -> _Table:
     import zipfile
 
     import openpyxl
