@@ -317,7 +317,7 @@ def read_survey(
     if p.stat().st_size == 0:
         raise InputError("E003", f"File {p.name} is empty (0 bytes).")
 
-    table = _READERS[ftype](p, opts)
+    table = _read_table(p, opts, ftype)
     fmt, plan = _plan(table, opts, p.name)
     corpus, report = _assemble(table, opts, fmt, plan, p.name, ftype)
     log.info("read %s", report.summary())
@@ -815,15 +815,6 @@ def _clean_header(header: Sequence[Any], name: str) -> list[str]:
 
 
 def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
-    try:
-        return _read_xlsx_unchecked(p, opts)
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a damaged workbook fails deep in zlib/XML parsing, lazily
-        raise InputError("E008", f"{p.name} is not a readable XLSX workbook ({type(exc).__name__}).") from None
-
-
-def _read_xlsx_unchecked(p: Path, opts: ReadOptions) -> _Table:
     import zipfile
 
     import openpyxl
@@ -988,6 +979,19 @@ def _read_parquet(p: Path, opts: ReadOptions) -> _Table:
     columns = _clean_header(list(df.columns), p.name)
     rows = [(i, list(rec)) for i, rec in enumerate(df.itertuples(index=False, name=None), start=1)]
     return _Table(columns, rows)
+
+
+def _read_table(p: Path, opts: ReadOptions, ftype: str) -> _Table:
+    """Run the format's reader; a damaged binary file failing anywhere inside is E008."""
+    if ftype in {"csv", "jsonl"}:
+        return _READERS[ftype](p, opts)
+    try:
+        return _READERS[ftype](p, opts)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyarrow/pyreadstat/openpyxl fail lazily, with their own errors
+        kind = {"xlsx": "XLSX workbook", "sav": "SPSS .sav file", "parquet": "Parquet file"}[ftype]
+        raise InputError("E008", f"{p.name} is not a readable {kind} ({type(exc).__name__}).") from None
 
 
 _READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "jsonl": _read_jsonl, "sav": _read_sav, "parquet": _read_parquet}
