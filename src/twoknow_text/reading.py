@@ -100,9 +100,6 @@ _JUNK_RATIO = 0.05
 
 _CSV_DELIMITERS = ",;\t|"
 
-# Code pages written by spreadsheet exports for the survey's languages
-# (Western European, Central European, Cyrillic), in order of preference.
-_PREFERRED_CODEPAGES = ("cp1252", "cp1251", "cp1250", "iso8859_15", "latin_1")
 
 
 # ---------------------------------------------------------------------------
@@ -519,6 +516,26 @@ def _coherence(text: str) -> float:
     return max(sum(ch in group for ch in letters) for group in _LETTER_GROUPS) / len(letters)
 
 
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_GOOD_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
+
+
+def _evidence(data: bytes, limit: int = 100_000) -> bytes:
+    """The lines holding non-ASCII bytes (what tells code pages apart), at most ``limit`` bytes.
+
+    Spread evenly over the file when there are more, so a long export is
+    judged in a fraction of a second.
+    """
+    if len(data) <= limit:
+        return data
+    lines = [ln for ln in data.split(b"\n") if _HIGH_BYTE.search(ln)]
+    total = sum(len(ln) + 1 for ln in lines)
+    if total > limit:
+        step = total / limit
+        lines = lines[:: max(1, int(step))]
+    return b"\n".join(lines)[: limit * 2]
+
+
 def _detect_codepage(data: bytes) -> tuple[str, str, float] | None:
     """The most plausible legacy code page for ``data``: (encoding, text, confidence).
 
@@ -536,9 +553,10 @@ def _detect_codepage(data: bytes) -> tuple[str, str, float] | None:
     """
     from charset_normalizer import from_bytes
 
+    sample = _evidence(data)
     candidates = list(_CANDIDATE_CODEPAGES)
     try:
-        for m in list(from_bytes(data[:200_000]))[:3]:
+        for m in list(from_bytes(sample))[:3]:
             if m.encoding not in candidates:
                 candidates.append(m.encoding)
     except Exception:  # noqa: BLE001 - a detector failure only means fewer candidates
@@ -546,7 +564,7 @@ def _detect_codepage(data: bytes) -> tuple[str, str, float] | None:
     readings: dict[str, tuple[str, float, int]] = {}  # text -> (first encoding, score, n)
     for enc in candidates:
         try:
-            text = data.decode(enc)
+            text = sample.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
         if text in readings:
@@ -557,7 +575,16 @@ def _detect_codepage(data: bytes) -> tuple[str, str, float] | None:
         return None
     order = {enc: i for i, enc in enumerate(candidates)}
     ranked = sorted(readings.items(), key=lambda kv: (-round(kv[1][1], 3), order[kv[1][0]]))
-    text, (enc, score, n) = ranked[0]
+    text = None
+    while ranked:  # the whole file must decode too, not only the sample
+        _, (enc, score, n) = ranked[0]
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            ranked = ranked[1:]
+    if text is None:
+        return None
     others = [(e, sc) for _, (e, sc, _) in ranked[1:]]
     runner_enc, runner = others[0] if others else (None, 0.0)
     confidence = score
@@ -627,7 +654,7 @@ def _decode(data: bytes, name: str, encoding: str | None) -> _Decoded:
         raise binary
     replaced = data.decode("utf-8", errors="replace")
     bad = replaced.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
-    good_multibyte = sum(1 for ch in replaced if ord(ch) > 127 and ch != "\ufffd")
+    good_multibyte = len(_GOOD_NON_ASCII.findall(replaced))
     where = f"line {_line_of(data, first_bad)} (byte offset {first_bad})"
     # Text in a legacy code page almost never forms valid UTF-8 multi-byte
     # sequences, so a good share of them means "UTF-8, damaged here and there":
