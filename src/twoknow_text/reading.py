@@ -680,8 +680,8 @@ def _decode(data: bytes, name: str, encoding: str | None) -> _Decoded:
         raise InputError(
             "E023",
             f"{name}: not UTF-8, and the code page cannot be told with confidence (best guess {enc}, "
-            f"confidence {confidence:.2f} < {MIN_ENCODING_CONFIDENCE}); pass --encoding "
-            "(the encoding option), e.g. --encoding cp1252.",
+            f"confidence {confidence:.2f} < {MIN_ENCODING_CONFIDENCE}); pass --encoding (the encoding option) "
+            "with the file's encoding, e.g. cp1252 for Western European or cp1251 for Cyrillic Excel exports.",
         )
     return _Decoded(text, enc, "detected", confidence)
 
