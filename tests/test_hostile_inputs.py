@@ -181,7 +181,7 @@ def test_agreement_tables_for_people_are_neutralised(tmp_path: Path, capsys) -> 
     dis = pd.read_csv(out / "disagreements.csv", dtype=str, keep_default_na=False)
     values = set(dis.to_numpy().ravel())
     assert not any(v.startswith(("=", "@")) for v in values)
-    assert any(v.startswith("'=") or v.startswith("'@") for v in values)
+    assert any(v.startswith(("'=", "'@")) for v in values)
 
 
 def test_codebook_csv_export_is_neutralised(tmp_path: Path) -> None:

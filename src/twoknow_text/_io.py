@@ -125,9 +125,9 @@ def _csv_quoting(df: pd.DataFrame) -> int:
     quoted (numbers stay bare).
     """
     for col in df.columns:
-        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col].dtype):
-            if df[col].map(lambda v: isinstance(v, str) and "\r" in v).any():
-                return csv.QUOTE_NONNUMERIC
+        text = df[col].dtype == object or pd.api.types.is_string_dtype(df[col].dtype)
+        if text and df[col].map(lambda v: isinstance(v, str) and "\r" in v).any():
+            return csv.QUOTE_NONNUMERIC
     return csv.QUOTE_MINIMAL
 
 

@@ -35,6 +35,7 @@ import csv
 import datetime as _dt
 import difflib
 import io
+import itertools
 import json
 import logging
 import math
@@ -475,7 +476,7 @@ def _plausibility(text: str) -> tuple[float, int]:
         scripts = {_script(ch) for ch in word if ch.isalpha()}
         # a capital right after a small letter: one Cyrillic code page read as
         # another swaps the cases (Latin words like "iPhone" are left alone)
-        camel = scripts != {"LATIN"} and any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
+        camel = scripts != {"LATIN"} and any(a.islower() and b.isupper() for a, b in itertools.pairwise(word))
         odd = any(not ch.isalpha() or (_script(ch) == "LATIN" and not _common_latin(ch)) for ch in non_ascii)
         # Latin words are mostly plain letters ("käyttää" 3 of 7); Cyrillic read
         # as cp1252 gives words of accented letters only ("Ìíå áûëî").
@@ -497,7 +498,7 @@ def _plausibility(text: str) -> tuple[float, int]:
             good += 1
         else:
             bad += 1
-    for m in re.finditer("[¿¡](.?)", text, flags=re.S):
+    for m in re.finditer("[¿¡](.?)", text, flags=re.DOTALL):
         # "¿Qué?" yes; "¿al" (Polish "żal" read as cp1252) no
         if m.group(1).islower():
             bad += 1
@@ -559,8 +560,8 @@ def _detect_codepage(data: bytes) -> tuple[str, str, float] | None:
         for m in list(from_bytes(sample))[:3]:
             if m.encoding not in candidates:
                 candidates.append(m.encoding)
-    except Exception:  # noqa: BLE001 - a detector failure only means fewer candidates
-        pass
+    except Exception as exc:  # noqa: BLE001 - a detector failure only means fewer candidates
+        log.debug("charset-normalizer failed (%s); scoring the usual code pages only", type(exc).__name__)
     readings: dict[str, tuple[str, float, int]] = {}  # text -> (first encoding, score, n)
     for enc in candidates:
         try:

@@ -21,7 +21,7 @@ def one_line_warnings(console: Any) -> Iterator[None]:
     """
 
     def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-             file: Any = None, line: str | None = None) -> None:  # noqa: ARG001
+             file: Any = None, line: str | None = None) -> None:
         text = " ".join(str(message).split())
         console.print(f"warning: {text}", markup=False)
 
