@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._io import unquote_formula
 from ..errors import LabelStudioError, TwoknowError
 from ..records import Corpus
 from ._client import api_errors, connect
@@ -262,7 +263,7 @@ def _read_themes(themes_dir: str | os.PathLike[str]) -> dict[str, str]:
     if tpath.is_file():
         with open(tpath, encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
-                labels[str(row.get("theme_id", "")).strip()] = str(row.get("label", "") or "")
+                labels[str(row.get("theme_id", "")).strip()] = unquote_formula(str(row.get("label", "") or ""))
     apath = d / "assignments.csv"
     if apath.is_file():
         with open(apath, encoding="utf-8-sig", newline="") as fh:

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from ..errors import TwoknowError
 from ._app import app
+from ._warnings import one_line_warnings
 
 # Registration happens here, in one place, not as scattered import side effects.
 from . import _deid, _themes, _labelstudio, _agreement, _codebook  # noqa: E402,F401
@@ -38,7 +39,8 @@ def _main(argv: list[str] | None) -> int:
     from .._interrupt import exit_status
 
     try:
-        rv = app(args=argv, prog_name="twoknow", standalone_mode=False)
+        with one_line_warnings(err_console):
+            rv = app(args=argv, prog_name="twoknow", standalone_mode=False)
     except TwoknowError as exc:
         err_console.print(f"error[{exc.code}]: {exc.message}", markup=False)
         return exc.exit_code

@@ -131,7 +131,7 @@ def _write_outputs(out: Path, input_path: Path, data, rep, codebook, time_col) -
         outputs = [out / "agreement.json"]
         write_json(rep.to_dict(), oset.path(out / "agreement.json"))
         for name, table in tables.items():
-            write_table(table, oset.path(out / name))
+            write_table(table, oset.path(out / name), for_people=True)
             outputs.append(out / name)
         for name, fig in figs.items():
             fig.write_html(oset.path(out / name), include_plotlyjs=True, full_html=True)  # JS embedded: no CDN

@@ -126,7 +126,7 @@ def from_themes_cmd(
     themes_csv = themes_dir / "themes.csv" if themes_dir.is_dir() else themes_dir
     with output_set() as oset:  # codebook, suggestions and manifest land together
         save_codebook(new, oset.path(out))
-        write_table(table, oset.path(sugg))
+        write_table(table, oset.path(sugg), for_people=True)
         _set_manifest(oset, out, themes_csv, codebook, min_size, include_outliers, model, sugg,
                       len(new.codes) - len(cb.codes))
     console.print(f"Added {len(new.codes) - len(cb.codes)} candidate code(s) -> {out}; suggestions in {sugg}.",
@@ -173,7 +173,7 @@ def revise_cmd(
     outputs = [out, table_path]
     with output_set() as oset:  # every file lands together, manifest last
         save_codebook(revised, oset.path(out))
-        write_table(table, oset.path(table_path))
+        write_table(table, oset.path(table_path), for_people=True)
         if final is not None:
             save_codebook(final_codebook(cb, agreement, threshold, alpha_col=alpha_col, criterion=crit),
                           oset.path(final))
@@ -230,6 +230,7 @@ def export_cmd(
     cb = _load_any(codebook)
     if fmt == "qdpx" and (corpus is None or codings is None):
         raise CodebookError("E741", "--format qdpx needs --corpus (de-identified file) and --codings (tidy CSV).")
+    extra: dict = {"format": fmt}
     with output_set() as oset:  # the export and its manifest land together
         if fmt == "md":
             export_markdown(cb, oset.path(out))
@@ -238,12 +239,13 @@ def export_cmd(
         elif fmt == "qdc":
             export_qdc(cb, oset.path(out))
         else:
-            from ..reporting import read_deidentified
+            from ..reporting._write import _read_deidentified
 
-            corp = read_deidentified(corpus, **_read_kwargs(config, text_col, id_col, input_format, sheet,
-                                                             question_col, respondent_col, language_col))
+            corp, read_report = _read_deidentified(corpus, **_read_kwargs(
+                config, text_col, id_col, input_format, sheet, question_col, respondent_col, language_col))
             export_qdpx(cb, corp, read_codings(codings), oset.path(out))
-        _export_manifest(oset, out, "codebook export", [codebook, corpus, codings], {"format": fmt})
+            extra["read"] = read_report.manifest_record()
+        _export_manifest(oset, out, "codebook export", [codebook, corpus, codings], extra)
     console.print(f"Wrote {out} ({out.stat().st_size:,} bytes).", markup=False)
 
 

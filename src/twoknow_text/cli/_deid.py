@@ -103,7 +103,7 @@ def deid(
 
     from ..config import load_yaml
     from ..deid.pipeline import deidentify_file, load_deid_config
-    from ._common import InputFormat, print_read_summary
+    from ._common import InputFormat, print_encoding_notice, print_read_summary
 
     reading_cfg: Any = None
     deid_cfg: Any = None
@@ -161,6 +161,7 @@ def deid(
         )
     _warn_unsafe_columns(result, console)
     if quiet:
+        print_encoding_notice(result.read_report, console)
         return
     print_read_summary(result.read_report, console)
     _print_summary(result, console)

@@ -81,7 +81,8 @@ def themes(
             console.print(f"  {step} …", markup=False)
 
         res = run_themes(corpus, out, cfg, seed=seed, already_deidentified=already_deidentified,
-                         deid_config=deid_config, key_file=key_file, progress=progress, input_path=input)
+                         deid_config=deid_config, key_file=key_file, progress=progress, input_path=input,
+                         read_report=report)
     m = res.model
     console.print(
         f"{len(res.corpus):,} answers → {m.n_themes_} themes, {m.outlier_share_:.1%} outliers "

@@ -186,9 +186,7 @@ def deidentify_file(
                 "review_count": len(rep.review),
                 # the privacy-review gate (`twoknow ls push` holds back flagged, unreviewed answers)
                 "review": {"threshold": rep.review_threshold, "flagged": list(rep.review), "reviewed": {}},
-                "read": {"format": read_report.format, "rows_in": read_report.rows_in,
-                         "answers_in": read_report.answers_in, "kept": read_report.kept,
-                         "skipped": read_report.counts_by_reason},
+                "read": read_report.manifest_record(),
             },
         )
     return DeidResult(out, manifest, report_path, rep, read_report, key_source, columns)

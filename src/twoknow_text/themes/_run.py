@@ -328,13 +328,16 @@ def run_themes(
     embedder: Any = None,
     progress: Callable[[str], None] | None = None,
     input_path: str | os.PathLike[str] | None = None,
+    read_report: Any = None,
 ) -> ThemesResult:
     """Find themes in a survey export or a :class:`Corpus` and write the outputs.
 
     Answers are de-identified first (``twoknow_text.deid.deidentify``) unless
     the corpus is already marked de-identified or ``already_deidentified=True``
     (the user's statement, recorded in the manifest). ``input_path`` names
-    the file a given corpus was read from (hashed into the manifest).
+    the file a given corpus was read from (hashed into the manifest) and
+    ``read_report`` the :class:`~twoknow_text.reading.ReadReport` of that
+    read (its settings, encoding confidence and counts go into the manifest).
     The model sees each pseudonym as its type only (``[PERSON_K7Q2MX]`` →
     ``[PERSON]``, :func:`~twoknow_text.deid.pseudonyms.without_codes`), so
     the themes do not depend on the pseudonym key: without a ``key_file``
@@ -352,7 +355,6 @@ def run_themes(
     timings: dict[str, float] = {}
     t_all = time.perf_counter()
     inputs: list[Path] = []
-    read_report = None
 
     t = time.perf_counter()
     if isinstance(input, Corpus):
@@ -412,7 +414,7 @@ def run_themes(
     with output_set() as oset:
         files = {"assignments": out / "assignments.csv", "themes": out / "themes.csv", "report": out / "report.html"}
         write_table(model.assignments(corpus.ids), oset.path(files["assignments"]))
-        write_table(model.themes_, oset.path(files["themes"]))
+        write_table(model.themes_, oset.path(files["themes"]), for_people=True)
         src = input_path if input_path is not None else (None if isinstance(input, Corpus) else input)
         summary = {"input": Path(src).name if src is not None else "corpus", "de-identified by": deid_by}
         write_report(model, oset.path(files["report"]), title="Themes", summary=summary)
@@ -432,6 +434,8 @@ def run_themes(
             "embedding": _stats_dict(stats),
             "timings_s": {k: round(v, 2) for k, v in {**timings, **{f"fit.{k}": v for k, v in model.timings_.items()}}.items()},
         }
+        if read_report is not None:
+            extra["read"] = read_report.manifest_record()
         if deid_report is not None:
             # counts only: the review list and per-answer flags stay in the deid report
             extra["deid"] = {k: getattr(deid_report, k, None) for k in ("n_answers", "n_answers_with_identifiers", "n_spans", "counts_by_type")}
