@@ -38,6 +38,12 @@ Systems
   small English spaCy pipeline, offline (built as in ``deid_eval.py``); it
   supports English only, so every answer goes through it as English.
 
+Review gate (``review_gate`` in the JSON): the answers de-identified with
+the engine's spans, scored by ``deid.risk.RiskScorer`` at the config's
+``review_threshold``: the share sent to privacy review (and of clean answers),
+the share of identifiers detection missed, and the share that would still
+reach coders after the gate (missed, in an answer not sent to review).
+
 Speed: answers per second of each system's analyze loop on the same texts,
 chunks interleaved in one process. Memory: peak resident set size
 (``ru_maxrss``) of a separate process that builds only the engine and analyzes
@@ -70,6 +76,7 @@ from twoknow_text.deid.evalset import (  # noqa: E402
     EVAL_LANGUAGES,
     FAILURE_CLASSES,
     SPAN_CLASSES,
+    is_found,
     make_multilingual_set,
     score,
 )
@@ -175,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             sc["answers_per_second"] = round(len(texts) / secs[name], 1)
             sc["seconds"] = round(secs[name], 2)
             res[name] = sc
+        if "twoknow" in systems:
+            res["review_gate"] = gate_effect(recs, preds["twoknow"], eng)
         if "twoknow" in res and "presidio_default" in res:
             res["speed_ratio"] = round(res["twoknow"]["answers_per_second"] / res["presidio_default"]["answers_per_second"], 2)
         results["splits"][sp] = res
@@ -183,6 +192,49 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_tables(results)
     return 0
+
+
+def gate_effect(recs, preds, eng: Deidentifier) -> dict:
+    """What the privacy-review gate adds: answers sent to review, identifiers that still reach coders.
+
+    Each answer is de-identified with the engine's spans (keyed pseudonyms),
+    then scored by the residual-risk scorer at the config's ``review_threshold``.
+    An identifier *reaches coders* when the engine missed it (under 90 % of its
+    letters and digits covered) and its answer is not sent to review.
+    """
+    from twoknow_text.deid.pseudonyms import Pseudonymizer
+    from twoknow_text.deid.risk import RiskScorer
+    from twoknow_text.deid.spans import DetectedSpan
+
+    cfg = eng.config_
+    pseudo = Pseudonymizer(b"benchmark-key-0123456789abcdef01", mode=cfg.mode, style=cfg.pseudonym_style,
+                           hash_length=cfg.hash_length)
+    scorer = RiskScorer(eng.allow_list_)
+    n_ids = n_missed = n_reach = n_flagged = n_clean = n_clean_flagged = n_missed_answers = n_missed_flagged = 0
+    for r, spans in zip(recs, preds, strict=True):
+        covered = {i for a, b, _ in spans for i in range(a, b)}
+        deid = pseudo.replace(r.text, [DetectedSpan(t, a, b) for a, b, t in spans])
+        flagged = scorer.assess(deid, r.language).score >= cfg.review_threshold
+        n_flagged += flagged
+        if not r.spans:
+            n_clean += 1
+            n_clean_flagged += flagged
+        missed = [g for g in r.spans if not is_found(r.text, g.start, g.end, covered)]
+        n_ids += len(r.spans)
+        n_missed += len(missed)
+        n_reach += 0 if flagged else len(missed)
+        if missed:
+            n_missed_answers += 1
+            n_missed_flagged += flagged
+    return {
+        "review_threshold": cfg.review_threshold,
+        "answers_sent_to_review": round(n_flagged / max(1, len(recs)), 4),
+        "clean_answers_sent_to_review": round(n_clean_flagged / max(1, n_clean), 4),
+        "identifiers": n_ids,
+        "identifiers_missed_by_detection": round(n_missed / max(1, n_ids), 4),
+        "identifiers_reaching_coders_after_gate": round(n_reach / max(1, n_ids), 4),
+        "answers_with_a_miss_caught_by_gate": round(n_missed_flagged / max(1, n_missed_answers), 4),
+    }
 
 
 def _f(x) -> str:
@@ -242,6 +294,13 @@ def print_tables(results: dict) -> None:
                 cells.append(f"{_f(v['recall_names_handles_places_addresses'])} {_f(v['recall_structured'])} "
                              f"{_f(v['clean_unchanged'])} {_f(v['all_removed'])}")
             print(f"{lg:<6}" + "".join(f"{c:>30}" for c in cells))
+        if "review_gate" in res:
+            g = res["review_gate"]
+            print(f"\nreview gate (twoknow, threshold {g['review_threshold']}): answers sent to review "
+                  f"{g['answers_sent_to_review']:.3f} (clean answers {g['clean_answers_sent_to_review']:.3f}); "
+                  f"identifiers missed by detection {g['identifiers_missed_by_detection']:.3f}, reaching coders "
+                  f"after the gate {g['identifiers_reaching_coders_after_gate']:.3f}; answers with a miss sent "
+                  f"to review {g['answers_with_a_miss_caught_by_gate']:.3f}")
     if results.get("twoknow_memory"):
         m = results["twoknow_memory"]
         print(f"\ntwoknow engine process: peak RSS {m['peak_rss_mb']} MB, build {m['build_seconds']} s, "

@@ -68,6 +68,18 @@ def files(tmp_path: Path) -> Path:
     (d / "broken.qdc").write_text(f"<CodeBook><Codes><Code name='{SENTINEL}'", encoding="utf-8")
     (d / "notes.txt").write_text(f"{SENTINEL}\n", encoding="utf-8")
     (d / "notes.txt").chmod(0o600)  # a key file readable by others only warns; keep this case about its content
+    # hostile inputs
+    rows = [f"R{i},Stress after work {i} {SENTINEL}" for i in range(1, 30)]
+    rows[9] = f'R10,"Unclosed quote {SENTINEL}'
+    (d / "unclosed.csv").write_text("id,answer\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    (d / "binary.csv").write_bytes(bytes(range(256)) * 16)
+    (d / "partly_utf8.csv").write_bytes(
+        "id,answer\n1,käyttää\n".encode("utf-8") + f"2,caf\xe9 {SENTINEL} \xff\xfe\xfd\xfc\n".encode("latin-1"))
+    (d / "deep.yaml").write_text("reading:\n  text_cols: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    (d / "deep_codebook.yaml").write_text("name: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    (d / "corrupt.parquet").write_bytes(b"PAR1" + SENTINEL.encode() * 20)
+    (d / "a_folder").mkdir()
+    (d / "a_folder" / "x.txt").write_text("x\n", encoding="utf-8")
     return d
 
 
@@ -101,6 +113,16 @@ CASES = [
     Case("deid-empty-file", ("deid", "{in}/empty.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",), "E0"),
     Case("deid-header-only", ("deid", "{in}/header_only.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",)),
     Case("deid-only-blank-answers", ("deid", "{in}/blank_answers.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",)),
+    Case("deid-unclosed-quote", ("deid", "{in}/unclosed.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",), "E009"),
+    Case("deid-binary-csv", ("deid", "{in}/binary.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",), "E005"),
+    Case("deid-partly-utf8", ("deid", "{in}/partly_utf8.csv", *ANS, "--out", "{out}/d.csv"), ("d.csv",), "E024"),
+    Case("deid-deep-yaml", ("deid", "{in}/answers.csv", *ANS, "--config", "{in}/deep.yaml",
+                            "--out", "{out}/d.csv"), ("d.csv",), "E105"),
+    Case("deid-key-file-is-a-folder", ("deid", "{in}/answers.csv", *ANS, "--key-file", "{in}/a_folder",
+                                       "--out", "{out}/d.csv"), ("d.csv",), "E224"),
+    Case("deid-key-file-is-a-device", ("deid", "{in}/answers.csv", *ANS, "--key-file", "/dev/zero",
+                                       "--out", "{out}/d.csv"), ("d.csv",), "E224"),
+    Case("deid-input-is-a-folder", ("deid", "{in}/a_folder", *ANS, "--out", "{out}/d.csv"), ("d.csv",), "E0"),
     # ---- themes
     Case("themes-missing-file", ("themes", "{in}/nope.csv", *ANS, "--out", "{out}/t"), ("t",), "E0"),
     Case("themes-unknown-column", ("themes", "{in}/answers.csv", "--text-col", "nope", "--out", "{out}/t"),
@@ -132,6 +154,10 @@ CASES = [
          ("ls",), "E560"),
     Case("ls-serve-missing-token-file", ("ls", "serve", "--data-dir", "{out}/ls", "--token-file", "{in}/nope.txt"),
          ("ls",), "E561"),
+    Case("ls-review-push-not-deidentified", ("ls", "review", "push", "{in}/answers.csv", *ANS, "--project", "r",
+                                             "--url", DEAD_URL, "--token", "abcdef123456"), (), "E241"),
+    Case("ls-review-pull-missing-file", ("ls", "review", "pull", "{in}/nope.csv", *ANS, "--project", "r",
+                                         "--url", DEAD_URL, "--token", "abcdef123456"), (), "E240"),
     # ---- agreement
     Case("agreement-missing-file", ("agreement", "{in}/nope.csv", "--unit-col", "response_id",
                                     "--coder-col", "coder", "--value-col", "code")),
@@ -142,10 +168,15 @@ CASES = [
     Case("agreement-bad-level", ("agreement", "{in}/codings.csv", "--level", "bogus")),
     Case("agreement-bad-on-unknown", ("agreement", "{in}/codings.csv", "--on-unknown", "bogus")),
     Case("agreement-out-is-a-file", ("agreement", "{in}/codings.csv", "--out", "{in}/notes.txt")),
+    Case("agreement-same-column-twice", ("agreement", "{in}/codings.csv", "--unit-col", "response_id",
+                                         "--coder-col", "response_id", "--value-col", "code"), (), "E025"),
+    Case("agreement-corrupt-parquet", ("agreement", "{in}/corrupt.parquet"), (), "E008"),
+    Case("agreement-input-is-a-folder", ("agreement", "{in}/a_folder"), (), "E002"),
     # ---- codebook
     Case("codebook-validate-missing-file", ("codebook", "validate", "{in}/nope.yaml")),
     Case("codebook-validate-bad-key", ("codebook", "validate", "{in}/bad_codebook.yaml")),
     Case("codebook-validate-empty-file", ("codebook", "validate", "{in}/empty.csv")),
+    Case("codebook-validate-deep-yaml", ("codebook", "validate", "{in}/deep_codebook.yaml"), (), "E105"),
     Case("codebook-export-unknown-format", ("codebook", "export", "{cb}", "--format", "docx",
                                             "--out", "{out}/cb.docx"), ("cb.docx",), "E740"),
     Case("codebook-export-missing-codebook", ("codebook", "export", "{in}/nope.yaml", "--format", "md",
@@ -168,6 +199,9 @@ CASES = [
                                    "--out", "{out}/rep", "--config", "{in}/bad_read.yaml", *ANS), ("rep",), "E1"),
     Case("report-unknown-column", ("report", "--codings", "{in}/codings.csv", "--corpus", "{in}/answers.csv",
                                    "--out", "{out}/rep", "--text-col", "nope", "--id-col", "id"), ("rep",)),
+    Case("report-confidence-above-one", ("report", "--codings", "{in}/codings.csv", "--corpus",
+                                         "{in}/answers.csv", "--out", "{out}/rep", "--confidence", "1.5", *ANS),
+         ("rep",), "E106"),
     Case("report-empty-codings", ("report", "--codings", "{in}/empty.csv", "--corpus", "{in}/answers.csv",
                                   "--out", "{out}/rep", *ANS), ("rep",)),
 ]
@@ -227,31 +261,30 @@ def _check(case: Case, files: Path, tmp_path: Path, capsys, monkeypatch, *, code
     return stderr
 
 
-def _needs(case: Case) -> None:
-    """Mark the stage whose CLI has not landed rather than fail on 'No such command'."""
+def _registered(case: Case) -> None:
+    """The command under test exists: a command that disappeared is a failure, not a skip."""
     from twoknow_text.cli import app
     import typer.main
 
     group = typer.main.get_command(app)
     name = case.argv[0]
-    if name not in getattr(group, "commands", {}):
-        pytest.xfail(f"`twoknow {name}` is not registered yet (stage {name}): coded errors unverifiable")
-
-
-#: known failures, by case id: the stage and the promise that fails (strict=False: a fix shows as XPASS)
-KNOWN = {
-}
+    assert name in getattr(group, "commands", {}), f"`twoknow {name}` is not a command any more"
 
 
 def _params(cases: list[Case]) -> list:
-    return [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(reason=KNOWN[c.id], strict=False)] if c.id in KNOWN
-                         else []) for c in cases]
+    return [pytest.param(c, id=c.id) for c in cases]
 
 
 @pytest.mark.parametrize("case", _params(CASES))
 def test_user_mistake_gives_one_coded_line(case: Case, files: Path, tmp_path: Path, capsys, monkeypatch) -> None:
-    _needs(case)
+    _registered(case)
     _check(case, files, tmp_path, capsys, monkeypatch)
+
+
+def test_a_missing_command_fails_the_contract() -> None:
+    """The guard above really fails (not xfails) for a command that is not registered."""
+    with pytest.raises(AssertionError, match="not a command any more"):
+        _registered(Case("gone", ("no-such-command",)))
 
 
 @pytest.mark.parametrize("case", _params(USAGE_CASES))
@@ -273,7 +306,7 @@ def test_agreement_never_echoes_values_of_a_wrong_value_column(extra, files: Pat
     """A realistic slip: --value-col pointed at the answer text. Whatever happens, the text stays off the console."""
     case = Case("agreement-text-as-value", ("agreement", "{in}/codings_with_text.csv", "--unit-col", "response_id",
                                             "--coder-col", "coder", "--value-col", "answer", *extra))
-    _needs(case)
+    _registered(case)
     rc, stdout, stderr = _run(case, files, tmp_path, capsys, monkeypatch)
     assert rc in (0, 2)
     assert "Traceback" not in stdout + stderr

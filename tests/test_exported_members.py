@@ -12,7 +12,7 @@ import importlib
 
 import pytest
 
-PINNED: dict[str, list[str] | None] = {
+PINNED: dict[str, list[str]] = {
     'twoknow_text': [
         'AgreementError', 'AgreementReport', 'Category', 'Code', 'Codebook', 'CodebookError', 'ConfigError',
         'Corpus', 'DeidConfig', 'DeidError', 'DeidReport', 'Deidentifier', 'DetectedSpan', 'Embedder', 'InputError',
@@ -31,13 +31,18 @@ PINNED: dict[str, list[str] | None] = {
         'ModelError', 'ThemeError', 'TwoknowError'
     ],
     'twoknow_text.config': [
-        'StrictModel', 'load_config', 'load_yaml'
+        'MAX_YAML_DEPTH', 'StrictModel', 'check_yaml_depth', 'load_config', 'load_yaml', 'safe_load_yaml'
     ],
     'twoknow_text.manifest': [
         'MANIFEST_NAME', 'build_manifest', 'file_sha256', 'package_versions', 'write_manifest'
     ],
     'twoknow_text._io': [
-        'atomic_open', 'atomic_path', 'read_table_file', 'write_json', 'write_table'
+        'OutputSet', 'PART_PREFIX', 'atomic_open', 'atomic_path', 'check_output_paths', 'clean_stale_parts',
+        'neutralise_formulas', 'output_set', 'read_table_file', 'restore_formulas', 'spreadsheet_safe',
+        'unquote_formula', 'verify_output_set', 'write_json', 'write_table'
+    ],
+    'twoknow_text._interrupt': [
+        'Terminated', 'deferred', 'exit_status', 'handlers_installed', 'install_handlers', 'last_signal'
     ],
     'twoknow_text.reading': [
         'ReadOptions', 'ReadReport', 'SKIP_REASONS', 'SkippedRow', 'load_read_options', 'read_survey'
@@ -70,9 +75,10 @@ PINNED: dict[str, list[str] | None] = {
         'build_report', 'load_model', 'load_themes_config', 'run_themes', 'save_model', 'write_report'
     ],
     'twoknow_text.annotation': [
-        'PULL_COLUMNS', 'PullReport', 'PushReport', 'ServerHandle', 'check_deidentified', 'connect', 'ensure_users',
-        'find_ls_venv', 'labelling_config', 'load_theme_code_map', 'prepare_template', 'pull', 'pull_to_csv',
-        'push', 'start_server', 'theme_predictions', 'tidy_from_export'
+        'GateResult', 'PULL_COLUMNS', 'PullReport', 'PushReport', 'ReviewPullReport', 'ReviewPushReport', 'ServerHandle',
+        'apply_gate', 'check_deidentified', 'connect', 'ensure_users', 'find_ls_venv', 'labelling_config',
+        'load_theme_code_map', 'prepare_template', 'pull', 'pull_to_csv', 'push', 'review_config', 'review_pull',
+        'review_push', 'start_server', 'theme_predictions', 'tidy_from_export'
     ],
     'twoknow_text.agreement': [
         'AdjudicationPush', 'AgreementReport', 'AuditLog', 'BOOT_METHODS', 'COEFFICIENTS', 'COMPARE_FIELD',
@@ -102,17 +108,11 @@ PINNED: dict[str, list[str] | None] = {
     'twoknow_text.cli._common': [
         'ConfigOpt', 'DelimiterOpt', 'EncodingOpt', 'FormatOpt', 'IdColOpt', 'InputArg', 'InputFormat',
         'LanguageColOpt', 'MaxCharsOpt', 'QuestionColOpt', 'RespondentColOpt', 'SheetOpt', 'TextColOpt',
-        'print_read_summary', 'read_input'
+        'print_encoding_notice', 'print_read_summary', 'read_input'
     ],
 }
-#: stages whose module has no ``__all__`` yet when this list was last synced
-NOT_LANDED = {m for m, names in PINNED.items() if names is None}
-
-
 @pytest.mark.parametrize("module", sorted(PINNED))
 def test_all_is_pinned(module: str) -> None:
-    if module in NOT_LANDED:
-        pytest.xfail(f"{module} had no __all__ when the pins were last synced (stage not landed)")
     mod = importlib.import_module(module)
     assert hasattr(mod, "__all__"), f"{module} has no __all__"
     assert len(mod.__all__) == len(set(mod.__all__)), "duplicate names in __all__"
@@ -122,9 +122,7 @@ def test_all_is_pinned(module: str) -> None:
 @pytest.mark.parametrize("module", sorted(PINNED))
 def test_every_name_in_all_exists(module: str) -> None:
     mod = importlib.import_module(module)
-    names = getattr(mod, "__all__", None)
-    if names is None:
-        pytest.xfail(f"{module} has no __all__ yet (stage not landed)")
+    names = mod.__all__
     missing = [n for n in names if not hasattr(mod, n)]
     assert not missing, f"{module}.__all__ lists names it does not define: {missing}"
 
@@ -132,12 +130,8 @@ def test_every_name_in_all_exists(module: str) -> None:
 def _reexported() -> list:
     import twoknow_text
 
-    clash = pytest.mark.xfail(
-        reason="package __init__ (lead): `twoknow_text.agreement` is both the subpackage and the re-exported "
-        "function; which one you get depends on import order (`import twoknow_text.agreement as m` can give the "
-        "function, `from twoknow_text import agreement` after any import of the subpackage gives the module)",
-        strict=False)
-    del clash  # the clash is fixed: the function is no longer re-exported; keep the guard below
+    # `twoknow_text.agreement` is the subpackage; re-exporting the function of
+    # the same name would make the result depend on import order.
     assert "agreement" not in twoknow_text.__all__
     return [n for n in twoknow_text.__all__ if not n.startswith("__")]
 
@@ -149,7 +143,7 @@ def test_package_reexports_are_the_stage_objects(name: str) -> None:
 
     import twoknow_text.reporting  # noqa: F401  (imports other stages: the order a real session sees)
 
-    stage_modules = [importlib.import_module(m) for m, names in PINNED.items() if names and m != "twoknow_text"]
+    stage_modules = [importlib.import_module(m) for m in PINNED if m != "twoknow_text"]
     homes = [m for m in stage_modules if name in m.__all__]
     assert homes, f"twoknow_text.{name} is in no stage module's __all__"
     obj = getattr(twoknow_text, name)
@@ -159,10 +153,5 @@ def test_package_reexports_are_the_stage_objects(name: str) -> None:
 if __name__ == "__main__":  # `python tests/test_exported_members.py` prints the current pins to paste above
     import pprint
 
-    current = {}
-    for m in PINNED:
-        try:
-            current[m] = sorted(importlib.import_module(m).__all__)
-        except AttributeError:
-            current[m] = None
+    current = {m: sorted(importlib.import_module(m).__all__) for m in PINNED}
     pprint.pprint(current, width=116, sort_dicts=False)

@@ -12,7 +12,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import ConfigError
 
-__all__ = ["StrictModel", "load_yaml", "load_config"]
+__all__ = ["StrictModel", "load_yaml", "load_config", "check_yaml_depth", "safe_load_yaml", "MAX_YAML_DEPTH"]
+
+#: Deepest nesting of lists and mappings a config or codebook file may have.
+#: Real ones use fewer than ten levels; thousands crash the YAML parser.
+MAX_YAML_DEPTH = 64
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -30,9 +34,51 @@ def load_yaml(path: str | os.PathLike[str]) -> Any:
         raise ConfigError("E101", f"Config file not found: {p}")
     try:
         with open(p, encoding="utf-8") as fh:
-            return yaml.safe_load(fh) or {}
+            return safe_load_yaml(fh, p.name) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError("E102", f"Config file {p.name} is not valid YAML: {type(exc).__name__}") from None
+
+
+def safe_load_yaml(stream: Any, name: str) -> Any:
+    """``yaml.safe_load`` that refuses absurd nesting with a coded error (E105), never a RecursionError.
+
+    YAML syntax errors are left to the caller (each loader has its own code).
+    """
+    try:
+        data = yaml.safe_load(stream)
+    except RecursionError:
+        raise _too_deep(name) from None
+    check_yaml_depth(data, name)
+    return data
+
+
+def _too_deep(name: str) -> ConfigError:
+    return ConfigError(
+        "E105", f"{name}: lists or mappings nested more than {MAX_YAML_DEPTH} levels deep; not a config file."
+    )
+
+
+def check_yaml_depth(data: Any, name: str) -> None:
+    """Refuse (E105) data nested deeper than :data:`MAX_YAML_DEPTH`, or that contains itself.
+
+    YAML anchors can make a list that holds itself; nothing downstream can
+    walk that. Walked without recursion, each shared node once.
+    """
+    stack: list[tuple[Any, int, tuple[int, ...]]] = [(data, 1, ())]
+    done: set[int] = set()
+    while stack:
+        node, depth, path = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        if id(node) in path:
+            raise ConfigError("E105", f"{name}: a YAML anchor makes a list or mapping contain itself.")
+        if depth > MAX_YAML_DEPTH:
+            raise _too_deep(name)
+        if id(node) in done:
+            continue
+        done.add(id(node))
+        children = list(node.keys()) + list(node.values()) if isinstance(node, dict) else node
+        stack.extend((child, depth + 1, (*path, id(node))) for child in children)
 
 
 def _format_validation(exc: ValidationError, model: type[BaseModel], source: str) -> str:

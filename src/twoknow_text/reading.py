@@ -35,6 +35,7 @@ import csv
 import datetime as _dt
 import difflib
 import io
+import itertools
 import json
 import logging
 import math
@@ -100,9 +101,6 @@ _JUNK_RATIO = 0.05
 
 _CSV_DELIMITERS = ",;\t|"
 
-# Code pages written by spreadsheet exports for the survey's languages
-# (Western European, Central European, Cyrillic), in order of preference.
-_PREFERRED_CODEPAGES = ("cp1252", "cp1251", "cp1250", "iso8859_15", "latin_1")
 
 
 # ---------------------------------------------------------------------------
@@ -187,8 +185,11 @@ class ReadReport(BaseModel):
     ``language_col`` are the columns actually used and ``metadata_keys``
     maps each metadata column to its key in ``Response.metadata`` (a column
     named like a core field, e.g. ``language``, becomes ``source_language``),
-    so a stage can write its output back in the input's shape. Holds no
-    answer text.
+    so a stage can write its output back in the input's shape.
+    ``encoding_source`` says how ``encoding`` was found (``given``, ``bom``,
+    ``utf-8``, ``utf-8-damaged``, ``detected`` or ``file`` for ``.sav``) and
+    ``encoding_confidence`` how sure the detection is (1.0 unless guessed).
+    Holds no answer text.
     """
 
     model_config = ConfigDict(validate_assignment=False)
@@ -197,6 +198,8 @@ class ReadReport(BaseModel):
     file_type: str
     format: Literal["long", "wide"]
     encoding: str | None = None
+    encoding_source: Literal["given", "bom", "utf-8", "utf-8-damaged", "detected", "file"] | None = None
+    encoding_confidence: float | None = None
     delimiter: str | None = None
     sheet: str | None = None
     columns: list[str] = Field(default_factory=list)
@@ -230,6 +233,23 @@ class ReadReport(BaseModel):
                 f"answers_in ({self.answers_in}) != kept ({self.kept}) + skipped ({len(self.skipped)})"
             )
         return self
+
+    def manifest_record(self) -> dict[str, Any]:
+        """What a manifest records about this read: settings and counts, no answer text."""
+        return {
+            "source": self.source,
+            "file_type": self.file_type,
+            "format": self.format,
+            "encoding": self.encoding,
+            "encoding_source": self.encoding_source,
+            "encoding_confidence": self.encoding_confidence,
+            "delimiter": self.delimiter,
+            "sheet": self.sheet,
+            "rows_in": self.rows_in,
+            "answers_in": self.answers_in,
+            "kept": self.kept,
+            "skipped": self.counts_by_reason,
+        }
 
     def skipped_frame(self):  # -> pandas.DataFrame
         """The skipped answers as a table (row, response_id, question_id, reason)."""
@@ -295,7 +315,7 @@ def read_survey(
     if p.stat().st_size == 0:
         raise InputError("E003", f"File {p.name} is empty (0 bytes).")
 
-    table = _READERS[ftype](p, opts)
+    table = _read_table(p, opts, ftype)
     fmt, plan = _plan(table, opts, p.name)
     corpus, report = _assemble(table, opts, fmt, plan, p.name, ftype)
     log.info("read %s", report.summary())
@@ -320,6 +340,24 @@ class _Table:
     value_labels: dict[str, dict[Any, str]] = field(default_factory=dict)
     column_labels: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    encoding_source: str | None = None
+    encoding_confidence: float | None = None
+
+    def set_encoding(self, decoded: _Decoded) -> None:
+        """Record how the text was decoded, with a warning when it was a guess or damaged."""
+        self.encoding = decoded.encoding
+        self.encoding_source = decoded.source
+        self.encoding_confidence = decoded.confidence
+        self.damaged_text = decoded.damaged
+        if decoded.damaged:
+            self.warnings.append(
+                f"{decoded.note}; the answers containing them were skipped (unreadable_cell)"
+            )
+        if decoded.source == "detected":
+            self.warnings.append(
+                f"text decoded as {decoded.encoding} (detected, confidence {decoded.confidence:.2f}); "
+                "pass --encoding if that is wrong"
+            )
 
 
 def _file_type(p: Path) -> str:
@@ -348,19 +386,240 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+    newline = b"\n" if b"\n" in data else b"\r"
+    return data.count(newline, 0, offset) + 1
 
 
-def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str, bool]:
-    """Bytes → (text, encoding used, damaged?). ``damaged`` means replacement characters mark bad bytes."""
+@dataclass
+class _Decoded:
+    """Decoded text and how its encoding was found.
+
+    ``source`` is ``given`` (the encoding option), ``bom``, ``utf-8`` (the
+    bytes are valid UTF-8), ``utf-8-damaged`` (UTF-8 with a few invalid
+    bytes, marked by replacement characters) or ``detected`` (a legacy code
+    page chosen by :func:`_detect_codepage`). ``confidence`` is 1.0 unless
+    the encoding was guessed.
+    """
+
+    text: str
+    encoding: str
+    source: str
+    confidence: float
+    damaged: bool = False
+    note: str | None = None
+
+
+#: Lowest confidence at which a guessed code page is used; below it the read
+#: is refused (E023) and the user names the encoding.
+MIN_ENCODING_CONFIDENCE = 0.9
+
+# Code pages tried for a file that is not UTF-8, in order of preference on a
+# tie: Excel on Windows writes the first ones. charset-normalizer adds its own
+# best guesses (which may be CJK or others) to these.
+_CANDIDATE_CODEPAGES = (
+    "cp1252", "cp1251", "cp1250", "iso8859_15", "latin_1", "cp1257", "cp1253", "cp1254",
+    "iso8859_2", "koi8_r", "koi8_u", "iso8859_5", "mac_roman", "cp850", "cp437",
+)
+#: The code pages a survey export is most likely in; another code page must
+#: read clearly better than all of these to be chosen.
+_USUAL_CODEPAGES = frozenset(_CANDIDATE_CODEPAGES[:5])
+# Punctuation and symbols typed in answers or written by spreadsheets.
+_PLAUSIBLE_SYMBOLS = frozenset("–—‘’‚“”„…«»‹›€£$°\u00a0\u202f")
+# The accented letters of each group of languages written with a Latin code
+# page. A reading whose letters all belong to one group is coherent; cp1250
+# read as cp1252 (or the reverse) mixes groups.
+_LETTER_GROUPS = (
+    frozenset("àáâäåæçèéêëìíîïñòóôöøùúûüÿßœ"),  # Western European (cp1252)
+    frozenset("áéíóúýðþæö"),  # Icelandic
+    frozenset("ąćęłńóśźż"),  # Polish
+    frozenset("áčďéěíňóřšťúůýžäĺľôŕ"),  # Czech, Slovak
+    frozenset("áéíóöőúüű"),  # Hungarian
+    frozenset("ćčđšž"),  # Croatian, Slovene
+    frozenset("āčēģīķļņšūžąęėįųõäöü"),  # Baltic
+    frozenset("çğıöşüâî"),  # Turkish
+    frozenset("ăâîșțşţ"),  # Romanian
+)
+_COMMON_LETTERS = frozenset().union(*_LETTER_GROUPS)
+_WORD_RE = re.compile(r"\w+")
+
+
+def _common_latin(ch: str) -> bool:
+    """Latin-1 letters, Latin Extended-A (Central European, Baltic, Turkish) and Romanian ș ț."""
+    o = ord(ch)
+    return 0xC0 <= o <= 0x17F or 0x218 <= o <= 0x21B
+
+
+def _script(ch: str) -> str:
+    """A letter's script, from its Unicode name ('LATIN', 'CYRILLIC', 'CJK'...)."""
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else "?"
+
+
+def _plausibility(text: str) -> tuple[float, int]:
+    """Share of non-ASCII characters that look typed, and how many there are.
+
+    A non-ASCII letter is plausible inside a word written in one script
+    (``käyttää`` yes; ``kдyttдд`` or a CJK sign between Latin letters no),
+    without a capital right after a small letter (the mark of a Cyrillic text
+    read with the other Cyrillic code page) and, for Latin letters, within
+    Latin-1 and Latin Extended-A (``ƒ`` is what a wrong code page produces);
+    a Latin letter no survey language uses much counts half. Outside words,
+    only common punctuation and symbols are plausible (``¿``/``¡`` before a
+    capital); control characters, superscripts and other oddities are not.
+    """
+    good = bad = 0.0
+    for m in _WORD_RE.finditer(text):
+        word = m.group()
+        non_ascii = [ch for ch in word if ord(ch) > 127]
+        if not non_ascii:
+            continue
+        scripts = {_script(ch) for ch in word if ch.isalpha()}
+        # a capital right after a small letter: one Cyrillic code page read as
+        # another swaps the cases (Latin words like "iPhone" are left alone)
+        camel = scripts != {"LATIN"} and any(a.islower() and b.isupper() for a, b in itertools.pairwise(word))
+        odd = any(not ch.isalpha() or (_script(ch) == "LATIN" and not _common_latin(ch)) for ch in non_ascii)
+        # Latin words are mostly plain letters ("käyttää" 3 of 7); Cyrillic read
+        # as cp1252 gives words of accented letters only ("Ìíå áûëî").
+        n_letters = sum(ch.isalpha() for ch in word)
+        accented = scripts == {"LATIN"} and n_letters >= 4 and len(non_ascii) > 0.6 * n_letters
+        if len(scripts) > 1 or camel or odd or accented:
+            bad += len(non_ascii)
+            continue
+        for ch in non_ascii:
+            if _script(ch) != "LATIN" or ch.lower() in _COMMON_LETTERS:
+                good += 1
+            else:
+                good += 0.5
+                bad += 0.5
+    for ch in _WORD_RE.sub("", text):
+        if ord(ch) <= 127 or ch in "¿¡":
+            continue
+        if ch in _PLAUSIBLE_SYMBOLS:
+            good += 1
+        else:
+            bad += 1
+    for m in re.finditer("[¿¡](.?)", text, flags=re.DOTALL):
+        # "¿Qué?" yes; "¿al" (Polish "żal" read as cp1252) no
+        if m.group(1).islower():
+            bad += 1
+        else:
+            good += 1
+    total = good + bad
+    plausible = good / total if total else 1.0
+    return plausible * _coherence(text), int(total)
+
+
+def _coherence(text: str) -> float:
+    """Share of accented Latin letters that belong to the best-fitting language group."""
+    letters = [ch.lower() for ch in text if ord(ch) > 127 and ch.isalpha() and _script(ch) == "LATIN"]
+    if not letters:
+        return 1.0
+    return max(sum(ch in group for ch in letters) for group in _LETTER_GROUPS) / len(letters)
+
+
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_GOOD_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
+
+
+def _evidence(data: bytes, limit: int = 100_000) -> bytes:
+    """The lines holding non-ASCII bytes (what tells code pages apart), at most ``limit`` bytes.
+
+    Spread evenly over the file when there are more, so a long export is
+    judged in a fraction of a second.
+    """
+    if len(data) <= limit:
+        return data
+    lines = [ln for ln in data.split(b"\n") if _HIGH_BYTE.search(ln)]
+    total = sum(len(ln) + 1 for ln in lines)
+    if total > limit:
+        step = total / limit
+        lines = lines[:: max(1, int(step))]
+    return b"\n".join(lines)[: limit * 2]
+
+
+def _detect_codepage(data: bytes) -> tuple[str, str, float] | None:
+    """The most plausible legacy code page for ``data``: (encoding, text, confidence).
+
+    Each candidate (the usual survey code pages plus charset-normalizer's best
+    guesses) decodes the bytes; candidates that give the same text are one
+    reading. A reading's score is :func:`_plausibility` (typed-looking
+    characters, times the share of accented letters that fit one language
+    group); the best wins, a tie going to the earlier code page in
+    ``_CANDIDATE_CODEPAGES``, whose first five are the usual ones (cp1252,
+    cp1251, cp1250, iso8859_15, latin_1). The confidence is the winner's
+    score, times 0.9 when another usual code page reads as well (only the
+    preference decided), halved when an unusual winner is not clearly (0.1)
+    better than every usual code page or ties with another reading, and
+    times 0.95 with fewer than three non-ASCII characters to judge by.
+    """
+    from charset_normalizer import from_bytes
+
+    sample = _evidence(data)
+    candidates = list(_CANDIDATE_CODEPAGES)
+    try:
+        for m in list(from_bytes(sample))[:3]:
+            if m.encoding not in candidates:
+                candidates.append(m.encoding)
+    except Exception as exc:  # noqa: BLE001 - a detector failure only means fewer candidates
+        log.debug("charset-normalizer failed (%s); scoring the usual code pages only", type(exc).__name__)
+    readings: dict[str, tuple[str, float, int]] = {}  # text -> (first encoding, score, n)
+    for enc in candidates:
+        try:
+            text = sample.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if text in readings:
+            continue
+        score, n = _plausibility(text)
+        readings[text] = (enc, score, n)
+    if not readings:
+        return None
+    order = {enc: i for i, enc in enumerate(candidates)}
+    ranked = sorted(readings.items(), key=lambda kv: (-round(kv[1][1], 3), order[kv[1][0]]))
+    text = None
+    while ranked:  # the whole file must decode too, not only the sample
+        _, (enc, score, n) = ranked[0]
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            ranked = ranked[1:]
+    if text is None:
+        return None
+    others = [(e, sc) for _, (e, sc, _) in ranked[1:]]
+    runner_enc, runner = others[0] if others else (None, 0.0)
+    confidence = score
+    if enc in _USUAL_CODEPAGES:
+        if runner_enc in _USUAL_CODEPAGES and runner >= score - 0.02:
+            confidence = score * 0.9  # two usual code pages read alike: the preference decided
+    else:
+        best_usual = max((sc for e, sc in others if e in _USUAL_CODEPAGES), default=0.0)
+        if score - best_usual < 0.1 or runner >= score - 0.02:
+            confidence = score / 2
+    if n < 3:
+        confidence *= 0.95  # one or two accented letters are thin evidence
+    return enc, text, round(confidence, 3)
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> _Decoded:
+    """Bytes → text, with the encoding used, how it was found and how sure it is.
+
+    Order: the ``encoding`` option; a byte-order mark; valid UTF-8; UTF-8
+    with a few invalid bytes (kept as UTF-8, the damaged answers are skipped
+    later); a legacy code page (:func:`_detect_codepage`), refused (E023)
+    when its confidence is below :data:`MIN_ENCODING_CONFIDENCE`. A file that
+    is partly valid UTF-8 and partly not, with too little valid UTF-8 to
+    call it damaged UTF-8, is refused (E024) with the first bad byte's line
+    and offset.
+    """
     if encoding is not None:
         try:
-            return data.decode(encoding), encoding, False
+            return _Decoded(data.decode(encoding), encoding, "given", 1.0)
         except UnicodeDecodeError as exc:
             raise InputError(
                 "E006",
-                f"{name}: bytes on line {_line_of(data, exc.start)} are not valid {encoding}; "
-                "check the encoding option.",
+                f"{name}: bytes on line {_line_of(data, exc.start)} (byte offset {exc.start}) are not valid "
+                f"{encoding}; check the encoding option.",
             ) from None
     for bom, enc in (
         (codecs.BOM_UTF32_LE, "utf-32"),
@@ -371,7 +630,7 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str, boo
     ):
         if data.startswith(bom):
             try:
-                return data.decode(enc), enc, False
+                return _Decoded(data.decode(enc), enc, "bom", 1.0)
             except UnicodeDecodeError as exc:
                 raise InputError(
                     "E006", f"{name}: starts with a {enc} byte-order mark but line {_line_of(data, exc.start)} "
@@ -382,52 +641,50 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str, boo
     )
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
     else:
         # Valid UTF-8 is text even with a few control characters (those cells
         # are skipped later); only a file that is mostly NUL bytes is not.
-        if data.count(b"\x00", 0, 65536) > 0.1 * min(len(data), 65536):
+        head = data[:65536]
+        ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+        if head.count(b"\x00") > 0.1 * len(head) or ctrl > 0.5 * len(head):
             raise binary
-        return text, "utf-8", False
+        return _Decoded(text, "utf-8", "utf-8", 1.0)
     if _looks_binary(data):
         raise binary
-    # Mostly valid UTF-8 with a few broken bytes (a damaged export): keep UTF-8
-    # and let the damaged cells be skipped, rather than mis-decoding every
-    # accented letter in the file with a guessed code page.
     replaced = data.decode("utf-8", errors="replace")
     bad = replaced.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
-    good_multibyte = sum(1 for ch in replaced if ord(ch) > 127 and ch != "\ufffd")
+    good_multibyte = len(_GOOD_NON_ASCII.findall(replaced))
+    where = f"line {_line_of(data, first_bad)} (byte offset {first_bad})"
     # Text in a legacy code page almost never forms valid UTF-8 multi-byte
-    # sequences, so a good share of them means "UTF-8, damaged here and there".
+    # sequences, so a good share of them means "UTF-8, damaged here and there":
+    # keep UTF-8 and let the damaged answers be skipped, rather than
+    # mis-decoding every accented letter in the file with a guessed code page.
     if good_multibyte >= 3 and bad <= good_multibyte:
-        return replaced, "utf-8", True
-
-    from charset_normalizer import from_bytes
-
-    matches = list(from_bytes(data))
-    if not matches:
+        confidence = round(good_multibyte / (good_multibyte + bad), 3)
+        return _Decoded(replaced, "utf-8", "utf-8-damaged", confidence, damaged=True,
+                        note=f"{bad} invalid UTF-8 byte sequence(s), the first on {where}")
+    if good_multibyte and 4 * good_multibyte >= bad:
         raise InputError(
-            "E006", f"{name}: the text encoding could not be detected; pass the encoding option (e.g. cp1252)."
+            "E024",
+            f"{name}: partly valid UTF-8, partly not (first invalid byte on {where}); "
+            "pass --encoding (the encoding option) to say which it is.",
         )
-    # Short answers often decode cleanly (no "chaos") in several code pages
-    # that differ in a few letters (cp1252, cp1250, cp775...), and the
-    # language-coherence score that breaks the tie is weak on a few words.
-    # Among the clean candidates, prefer the code pages that survey exports
-    # actually use (Excel on Windows), then charset_normalizer's own order.
-    least = min(m.chaos for m in matches)
-    clean = [m for m in matches if m.chaos <= least + 0.01]
-    enc = clean[0].encoding
-    for preferred in _PREFERRED_CODEPAGES:
-        if any(preferred in m.could_be_from_charset for m in clean):
-            enc = preferred
-            break
-    try:
-        return data.decode(enc), enc, False
-    except UnicodeDecodeError:  # pragma: no cover - charset_normalizer only proposes decodable encodings
+    found = _detect_codepage(data)
+    if found is None:
         raise InputError(
-            "E006", f"{name}: cannot decode as the detected encoding {enc}; pass the encoding option."
-        ) from None
+            "E006", f"{name}: the text encoding could not be detected; pass --encoding (e.g. cp1252)."
+        )
+    enc, text, confidence = found
+    if confidence < MIN_ENCODING_CONFIDENCE:
+        raise InputError(
+            "E023",
+            f"{name}: not UTF-8, and the code page cannot be told with confidence (best guess {enc}, "
+            f"confidence {confidence:.2f} < {MIN_ENCODING_CONFIDENCE}); pass --encoding (the encoding option) "
+            "with the file's encoding, e.g. cp1252 for Western European or cp1251 for Cyrillic Excel exports.",
+        )
+    return _Decoded(text, enc, "detected", confidence)
 
 
 # ---------------------------------------------------------------------- CSV
@@ -454,7 +711,7 @@ def _guess_delimiter(text: str, suffix: str) -> str:
     if suffix in {".tsv", ".tab"}:
         return "\t"
     sample = text[:65536]
-    first_line = sample.split("\n", 1)[0]
+    first_line = sample.split("\n", 1)[0].rstrip("\r")
     candidates: list[str] = []
     with contextlib.suppress(csv.Error):
         sniffed = csv.Sniffer().sniff(sample, delimiters=_CSV_DELIMITERS).delimiter
@@ -467,7 +724,7 @@ def _guess_delimiter(text: str, suffix: str) -> str:
             width = len(_split_header(first_line, d))
             if width < 2:
                 continue
-            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=d) if r][:50]
+            rows = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=d) if r][:50]
             if len(rows) > 2:
                 rows = rows[:-1]  # the sample may end inside a record
             if rows and sum(len(r) == width for r in rows) >= 0.8 * len(rows):
@@ -476,33 +733,75 @@ def _guess_delimiter(text: str, suffix: str) -> str:
     return best if len(_split_header(first_line, best)) > 1 else ","
 
 
+def _line_breaks(text: str) -> tuple[str, str | None, str]:
+    """Settle line endings before parsing: (text, placeholder, what it stands for).
+
+    The header line's ending (LF or CRLF; a lone CR in old Mac exports) ends
+    records; the other kind, alone inside a record, is part of the cell it
+    sits in, quoted or not: it is swapped for a placeholder character the csv
+    module does not see as a line end and put back in each cell after
+    parsing. In a CR-only file every CR becomes ``\n`` (so a line break inside
+    a quoted cell reads as ``\n`` whatever the file's convention) and a stray
+    LF stays ``\n``.
+    """
+    if "\r" not in text:
+        return text, None, ""
+    lone_cr = len(re.findall("\r(?!\n)", text))
+    lone_lf = len(re.findall("(?<!\r)\n", text))
+    # The header line's ending is the file's convention (cells may hold many
+    # line breaks of the other kind; column names hardly ever do).
+    first = re.search("\r\n|\r|\n", text)
+    cr_only = first is not None and first.group() == "\r"
+    stray, stands_for = ("(?<!\r)\n", "\n") if cr_only else ("\r(?!\n)", "\r")
+    placeholder = None
+    if (lone_lf if cr_only else lone_cr):
+        placeholder = next((chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text), None)
+        # (a file holding every private-use character keeps its stray breaks as line breaks)
+        if placeholder is not None:
+            text = re.sub(stray, placeholder, text)
+    if cr_only:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, placeholder, stands_for
+
+
 def _read_csv(p: Path, opts: ReadOptions) -> _Table:
     data = p.read_bytes()
-    text, enc, damaged = _decode(data, p.name, opts.encoding)
-    if not text.strip():
+    decoded = _decode(data, p.name, opts.encoding)
+    if not decoded.text.strip():
         raise InputError("E003", f"File {p.name} is empty (no header, no data).")
+    text, stray, stands_for = _line_breaks(decoded.text)
     delim = opts.delimiter or _guess_delimiter(text, p.suffix.lower())
     rows: list[tuple[int, list[Any] | None]] = []
+    header: list[str] | None = None
+    # A record's number is the line it starts on, as an editor shows it
+    # (the same as the spreadsheet row unless a cell spans lines).
+    start = 1
     with _big_fields():
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        # strict: a quote that never closes, or text after a closing quote, is
+        # an error (E009), not 90 answers silently merged into one cell.
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
         try:
-            header: list[str] | None = None
-            # A record's number is the line it starts on, as an editor shows it
-            # (the same as the spreadsheet row unless a cell spans lines).
-            start = 1
             for cells in reader:
                 line, start = start, reader.line_num + 1
                 if not cells:
                     continue  # empty lines are not records
+                if stray:
+                    cells = [c.replace(stray, stands_for) for c in cells]
                 if header is None:
                     header = cells
                     continue
                 rows.append((line, cells))
-        except csv.Error:
+        except csv.Error as exc:
+            if "end of data" in str(exc):
+                where = f"a quoted cell opened in the record starting on line {start} never closes"
+            else:
+                where = f"a quote is followed by more text in the record starting on line {start}"
             raise InputError(
-                "E009", f"{p.name}: CSV structure broken near line {reader.line_num} (unbalanced quotes?)."
+                "E009", f"{p.name}: CSV structure broken: {where} (unbalanced quotes); no row was read. "
+                "Fix the file or export it again.",
             ) from None
-    assert header is not None
+    if header is None:
+        raise InputError("E003", f"File {p.name} is empty (no header, no data).")
     columns = _clean_header(header, p.name)
     width = len(columns)
     fixed: list[tuple[int, list[Any] | None]] = []
@@ -519,13 +818,10 @@ def _read_csv(p: Path, opts: ReadOptions) -> _Table:
                 continue
             cells = cells[:width]
         fixed.append((rownum, cells))
-    table = _Table(columns, fixed, encoding=enc, delimiter=delim, damaged_text=damaged)
+    table = _Table(columns, fixed, delimiter=delim)
+    table.set_encoding(decoded)
     if bad_width:
         table.warnings.append(f"{bad_width} row(s) had more cells than the header and were skipped")
-    if damaged:
-        table.warnings.append("some bytes were not valid UTF-8; answers containing them were skipped")
-    if enc not in {"utf-8", "utf-8-sig", "ascii"}:
-        table.warnings.append(f"text decoded as {enc} (detected); pass the encoding option if that is wrong")
     return table
 
 
@@ -575,7 +871,7 @@ def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
                 raise InputError("E014", f"{p.name} has no sheet number {number} (0-based; {len(names)} sheets).")
             sheet_name = names[number]
         else:
-            raise InputError("E014", f"{p.name} has no sheet '{opts.sheet}'{_suggest(str(opts.sheet), names)}")
+            raise InputError("E014", f"{p.name} has no sheet '{opts.sheet}'{_suggest(str(opts.sheet), names, 'sheets')}")
         ws = wb[sheet_name]
         # Some exporters write a wrong <dimension>; read-only mode would trust it and cut columns.
         if hasattr(ws, "reset_dimensions"):
@@ -597,6 +893,11 @@ def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
         wb.close()
     if header is None:
         raise InputError("E003", f"Sheet '{sheet_name}' of {p.name} is empty.")
+    # Cells right of the last header cell are data too (a column whose name
+    # was never typed): widen the header rather than drop them unseen.
+    last = max((i for _, r in rows for i, v in enumerate(r or []) if not _blank(v)), default=-1)
+    if last + 1 > len(header):
+        header = header + [None] * (last + 1 - len(header))
     # Trailing header cells that are empty in every row are formatting, not columns.
     while header and header[-1] is None and all(
         len(r) < len(header) or r[len(header) - 1] is None for _, r in rows if r
@@ -610,6 +911,10 @@ def _read_xlsx(p: Path, opts: ReadOptions) -> _Table:
         vals = (vals + [None] * width)[:width]
         fixed.append((rownum, vals))
     return _Table(columns, fixed, sheet=sheet_name)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def _sheet_has_data(ws: Any) -> bool:
@@ -626,18 +931,24 @@ def _sheet_has_data(ws: Any) -> bool:
 
 def _read_jsonl(p: Path, opts: ReadOptions) -> _Table:
     data = p.read_bytes()
-    text, enc, damaged = _decode(data, p.name, opts.encoding)
-    if not text.strip():
+    decoded = _decode(data, p.name, opts.encoding)
+    if not decoded.text.strip():
         raise InputError("E003", f"File {p.name} is empty.")
+    text = decoded.text
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")  # CR-only line endings (a CR inside a JSON string is invalid anyway)
     columns: list[str] = []
     known: set[str] = set()
     parsed: list[tuple[int, dict[str, Any] | None]] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # Lines end at \n only: JSON strings may hold U+2028 and other characters
+    # that str.splitlines() would break a record on; a stray CR is JSON
+    # whitespace (or, inside a string, makes that line unreadable).
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, and too-long integers
             obj = None
         if not isinstance(obj, dict):
             parsed.append((lineno, None))  # a broken line is a recorded skip, not a crash
@@ -653,7 +964,8 @@ def _read_jsonl(p: Path, opts: ReadOptions) -> _Table:
         (n, None if obj is None else [obj.get(c) for c in columns]) for n, obj in parsed
     ]
     bad = sum(1 for _, obj in parsed if obj is None)
-    table = _Table([str(c) for c in columns], rows, encoding=enc, damaged_text=damaged)
+    table = _Table([str(c) for c in columns], rows)
+    table.set_encoding(decoded)
     if bad:
         table.warnings.append(f"{bad} line(s) were not JSON objects and were skipped")
     return table
@@ -676,8 +988,10 @@ def _read_sav(p: Path, opts: ReadOptions) -> _Table:
     rows = [(i, list(rec)) for i, rec in enumerate(df.itertuples(index=False, name=None), start=1)]
     labels = {str(k): dict(v) for k, v in (meta.variable_value_labels or {}).items()}
     col_labels = {str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v}
-    return _Table(columns, rows, encoding=getattr(meta, "file_encoding", None), value_labels=labels,
-                  column_labels=col_labels)
+    enc = opts.encoding or getattr(meta, "file_encoding", None)
+    return _Table(columns, rows, encoding=enc, value_labels=labels, column_labels=col_labels,
+                  encoding_source=("given" if opts.encoding else "file") if enc else None,
+                  encoding_confidence=1.0 if enc else None)
 
 
 # ------------------------------------------------------------------ Parquet
@@ -693,6 +1007,19 @@ def _read_parquet(p: Path, opts: ReadOptions) -> _Table:
     columns = _clean_header(list(df.columns), p.name)
     rows = [(i, list(rec)) for i, rec in enumerate(df.itertuples(index=False, name=None), start=1)]
     return _Table(columns, rows)
+
+
+def _read_table(p: Path, opts: ReadOptions, ftype: str) -> _Table:
+    """Run the format's reader; a damaged binary file failing anywhere inside is E008."""
+    if ftype in {"csv", "jsonl"}:
+        return _READERS[ftype](p, opts)
+    try:
+        return _READERS[ftype](p, opts)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyarrow/pyreadstat/openpyxl fail lazily, with their own errors
+        kind = {"xlsx": "XLSX workbook", "sav": "SPSS .sav file", "parquet": "Parquet file"}[ftype]
+        raise InputError("E008", f"{p.name} is not a readable {kind} ({type(exc).__name__}).") from None
 
 
 _READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "jsonl": _read_jsonl, "sav": _read_sav, "parquet": _read_parquet}
@@ -714,7 +1041,7 @@ def _show_col(c: str) -> str:
     return f"'{c}'"
 
 
-def _suggest(name: str, columns: Sequence[str]) -> str:
+def _suggest(name: str, columns: Sequence[str], what: str = "columns") -> str:
     lowered = {c.lower(): c for c in columns}
     close = []
     if name.lower() in lowered:
@@ -724,7 +1051,7 @@ def _suggest(name: str, columns: Sequence[str]) -> str:
         return "; did you mean " + " or ".join(_show_col(c) for c in close[:3]) + "?"
     shown = ", ".join(_show_col(c) for c in list(columns)[:20])
     more = f" and {len(columns) - 20} more" if len(columns) > 20 else ""
-    return f"; columns are {shown}{more}."
+    return f"; {what} are {shown}{more}."
 
 
 def _require(col: str, columns: Sequence[str], source: str, what: str) -> None:
@@ -1004,6 +1331,8 @@ def _assemble(
         file_type=ftype,
         format=fmt,
         encoding=table.encoding,
+        encoding_source=table.encoding_source,
+        encoding_confidence=table.encoding_confidence,
         delimiter=table.delimiter,
         sheet=table.sheet,
         columns=cols,

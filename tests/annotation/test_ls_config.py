@@ -104,6 +104,8 @@ def test_empty_codebook_is_a_coded_error() -> None:
 
 def test_layout_template_copies_agree() -> None:
     assert (REPO / "annotation" / "labelling_layout.xml").read_bytes() == layout_path().read_bytes()
+    review = (REPO / "annotation" / "privacy_review.xml").read_bytes()
+    assert review == (layout_path().parent / "privacy_review.xml").read_bytes()
     guide = (REPO / "annotation" / "coder_guide.md").read_bytes()
     assert guide == (layout_path().parent / "coder_guide.md").read_bytes()
     html = coder_guide_html()
@@ -242,3 +244,17 @@ def test_push_refuses_a_file_without_deid_manifest(tmp_path: Path) -> None:
         push(f, "never-created", url="http://127.0.0.1:9", token="x" * 10, text_cols=["answer"], id_col="id")
     assert err.value.code == "E530"
     assert "I felt lonely" not in err.value.message and "E241" in err.value.message
+
+
+def test_privacy_review_config_is_valid_and_labels_every_review_type() -> None:
+    import xml.etree.ElementTree as ET
+
+    from twoknow_text.annotation import review_config
+    from twoknow_text.annotation._review import DECISION_CONTROL, REVIEW_LABELS, SPAN_CONTROL
+
+    root = ET.fromstring(review_config())
+    labels = root.find(f".//Labels[@name='{SPAN_CONTROL}']")
+    assert labels is not None and labels.get("toName") == "text"
+    assert tuple(lb.get("value") for lb in labels.findall("Label")) == REVIEW_LABELS
+    choices = root.find(f".//Choices[@name='{DECISION_CONTROL}']")
+    assert [c.get("value") for c in choices.findall("Choice")] == ["safe", "redacted"]

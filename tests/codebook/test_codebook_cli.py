@@ -114,6 +114,7 @@ def test_report_and_qdpx_from_deidentified_file(tmp_path, test_data, deid_mini, 
     assert (out_dir / "report.html").stat().st_size > 1_000_000
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["stage"] == "report" and manifest["source"].startswith("single coder")
+    assert manifest["read"]["encoding"] == "utf-8" and manifest["read"]["encoding_confidence"] == 1.0
 
     qdpx = tmp_path / "project.qdpx"
     code = main(["codebook", "export", str(default_codebook_path()), "--format", "qdpx", "--out", str(qdpx),
@@ -124,6 +125,8 @@ def test_report_and_qdpx_from_deidentified_file(tmp_path, test_data, deid_mini, 
     assert len(texts) == 30
     assert not any("kalle.virtanen@example.com" in t for t in texts), "raw identifier reached the .qdpx"
     assert any("I was very lonely" in t for t in texts)
+    export_manifest = json.loads((tmp_path / "project.qdpx.manifest.json").read_text(encoding="utf-8"))
+    assert export_manifest["read"]["rows_in"] > 0 and export_manifest["read"]["encoding_source"] == "utf-8"
 
     # the raw survey (no deid manifest) is refused
     code = main(["codebook", "export", str(default_codebook_path()), "--format", "qdpx", "--out", str(tmp_path / "raw.qdpx"),

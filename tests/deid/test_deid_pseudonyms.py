@@ -158,7 +158,7 @@ def test_allow_list_extension_and_platform_domains():
 def test_residual_risks_flag_what_is_left_and_ignore_placeholders():
     text = "I was [PERSON_K7Q2MX] on the forum, also river_fox88 and @quiet, id 123 456 789, with Jussi."
     kinds = {f.kind for f in find_residual_risks(text)}
-    assert {"handle_like", "at_sign", "long_digits", "capitalised_token"} <= kinds
+    assert {"handle_like", "at_sign", "digit_groups", "rare_capitalised"} <= kinds
     clean = "I used Telegram and [PERSON_K7Q2MX] every week in 2019, on Monday nights."
     assert find_residual_risks(clean) == []
     onion = find_residual_risks("the site was abcdefghij234567.onion and more")

@@ -101,6 +101,26 @@ def test_load_errors(saved, tmp_path):
     with pytest.raises(ModelError) as e:
         load_model(copy)
     assert e.value.code == "E353"
+    # a folder whose manifest is missing (an unfinished copy or save) is refused, not loaded unchecked
+    bare = tmp_path / "bare"
+    shutil.copytree(path, bare)
+    (bare / "manifest.json").unlink()
+    with pytest.raises(ModelError) as e:
+        load_model(bare)
+    assert e.value.code == "E353" and "manifest" in e.value.message
+
+
+def test_saving_over_a_model_leaves_no_temporary_folder(saved, tmp_path):
+    import shutil
+
+    model, _, path = saved
+    target = tmp_path / "m"
+    shutil.copytree(path, target)
+    stale = tmp_path / ".twoknow-part-999999999-deadbeef.m"  # left by a killed save (no such process)
+    stale.mkdir()
+    model.save(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+    load_model(target)
 
 
 def test_a_model_saved_before_embedder_backend_gets_the_backend_of_its_model_id():

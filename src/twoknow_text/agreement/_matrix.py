@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import AgreementError
+from ..errors import AgreementError, InputError
 
 __all__ = [
     "LEVELS",
@@ -427,6 +427,8 @@ def reliability_data(
         E604 mixed value types, E605 conflicting duplicate judgements, E606
         codes outside the codebook, E607 no unit judged by two coders, E608 bad
         option, E609 non-numeric values for interval/ratio.
+    InputError
+        E025 one column named for two roles (unit, coder, value, time).
     """
     _check_level(level)
     if on_unknown not in ("error", "record", "drop"):
@@ -438,6 +440,14 @@ def reliability_data(
 
         table = read_table_file(table)
     needed = [unit_col, coder_col, value_col] + ([time_col] if time_col else [])
+    roles = ["unit", "coder", "value", "time"]
+    for i, c in enumerate(needed):
+        if c in needed[:i]:
+            first = roles[needed.index(c)]
+            raise InputError(
+                "E025", f"Column {_safe_col(c)} is named as both the {first} and the {roles[i]} column; "
+                "each role needs its own column.",
+            )
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise AgreementError(

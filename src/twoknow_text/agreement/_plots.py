@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._pages import PALETTE
 from ..errors import AgreementError
 from ._tables import RELIABLE, TENTATIVE
 
@@ -33,7 +34,7 @@ def plot_code_alpha(per_code: pd.DataFrame, *, coefficient: str = "krippendorff_
             x=df[coefficient],
             y=df["code"],
             mode="markers",
-            marker={"size": 8},
+            marker={"size": 8, "color": PALETTE[0]},
             error_x={
                 "type": "data",
                 "symmetric": False,

@@ -14,6 +14,7 @@ from ._client import connect, ensure_users
 from ._config import labelling_config
 from ._pull import PULL_COLUMNS, PullReport, pull, pull_to_csv, tidy_from_export
 from ._push import PushReport, check_deidentified, load_theme_code_map, push, theme_predictions
+from ._review import GateResult, ReviewPullReport, ReviewPushReport, apply_gate, review_config, review_pull, review_push
 from ._server import ServerHandle, find_ls_venv, prepare_template, start_server
 
 __all__ = [
@@ -34,4 +35,11 @@ __all__ = [
     "tidy_from_export",
     "PullReport",
     "PULL_COLUMNS",
+    "apply_gate",
+    "GateResult",
+    "review_config",
+    "review_push",
+    "review_pull",
+    "ReviewPushReport",
+    "ReviewPullReport",
 ]

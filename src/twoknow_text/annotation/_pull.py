@@ -314,14 +314,23 @@ def pull(
 
 def pull_to_csv(project: str | int, out: str | os.PathLike[str], **kwargs: Any) -> tuple[pd.DataFrame, Path]:
     """:func:`pull` and write the table atomically (``.csv`` or ``.parquet``) with a manifest beside it."""
-    from .._io import write_table
-    from ..manifest import write_manifest
+    from .._io import check_output_paths, output_set, write_table
 
+    path = Path(out)
+    manifest = path.with_name(path.name + ".manifest.json")
+    check_output_paths(files=[path, manifest])
     df = pull(project, **kwargs)
-    path = write_table(df, out)
     rep: PullReport = df.attrs["pull_report"]
-    write_manifest(
-        Path(out).with_name(Path(out).name + ".manifest.json"),
+    with output_set() as oset:  # the table and its manifest land together
+        write_table(df, oset.path(path))
+        _pull_manifest(oset, manifest, project, path, rep, kwargs)
+    return df, path
+
+
+def _pull_manifest(oset: Any, manifest: Path, project: str | int, path: Path, rep: PullReport,
+                   kwargs: dict[str, Any]) -> None:
+    oset.write_manifest(
+        manifest,
         command="twoknow ls pull",
         config={
             "project": project,
@@ -339,4 +348,3 @@ def pull_to_csv(project: str | int, out: str | os.PathLike[str], **kwargs: Any) 
             "coders": len(rep.coders),
         },
     )
-    return df, path

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._io import unquote_formula
 from ..errors import LabelStudioError, TwoknowError
 from ..records import Corpus
 from ._client import api_errors, connect
@@ -80,6 +81,9 @@ class PushReport:
     n_duplicates_in_project: int = 0
     unmapped_themes: list[str] = field(default_factory=list)
     deid_override: bool = False
+    #: privacy-review gate (annotation/_review.py): flagged answers held back / sent unreviewed by override
+    n_held_for_review: int = 0
+    n_sent_unreviewed: int = 0
 
     def summary(self) -> str:
         parts = [
@@ -94,6 +98,10 @@ class PushReport:
             )
         if self.config_updated:
             parts.append("labelling config updated")
+        if self.n_held_for_review:
+            parts.append(f"{self.n_held_for_review:,} held back for privacy review")
+        if self.n_sent_unreviewed:
+            parts.append(f"{self.n_sent_unreviewed:,} flagged answers sent UNREVIEWED")
         return "; ".join(parts)
 
 
@@ -255,7 +263,7 @@ def _read_themes(themes_dir: str | os.PathLike[str]) -> dict[str, str]:
     if tpath.is_file():
         with open(tpath, encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
-                labels[str(row.get("theme_id", "")).strip()] = str(row.get("label", "") or "")
+                labels[str(row.get("theme_id", "")).strip()] = unquote_formula(str(row.get("label", "") or ""))
     apath = d / "assignments.csv"
     if apath.is_file():
         with open(apath, encoding="utf-8-sig", newline="") as fh:
@@ -264,6 +272,18 @@ def _read_themes(themes_dir: str | os.PathLike[str]) -> dict[str, str]:
                 if tid not in labels:
                     labels[tid] = str(row.get("theme_label", "") or "")
     return labels
+
+
+def _check_theme_set(d: Path) -> None:
+    """Refuse a themes folder whose files do not match its manifest (a mixed or edited set: E044).
+
+    A folder without ``manifest.json`` (assembled by hand) is read as it is.
+    """
+    manifest = d / "manifest.json"
+    if manifest.is_file():
+        from .._io import verify_output_set
+
+        verify_output_set(manifest, [n for n in ("assignments.csv", "themes.csv") if (d / n).is_file()])
 
 
 def theme_predictions(
@@ -282,6 +302,7 @@ def theme_predictions(
     apath = Path(themes_dir) / "assignments.csv"
     if not apath.is_file():
         raise LabelStudioError("E534", f"No assignments.csv in {themes_dir} (the output folder of `twoknow themes`).")
+    _check_theme_set(Path(themes_dir))
     mapping = load_theme_code_map(themes_dir, codebook, theme_code_map)
     digest = hashlib.sha256(apath.read_bytes()).hexdigest()[:12]
     model_version = f"{_MODEL_PREFIX}:{digest}"
@@ -356,12 +377,14 @@ def _existing_tasks(client: LabelStudio, project_id: int, page_size: int = 1000)
     return out
 
 
-def _description(old: str | None, codebook: Codebook | None, override: bool) -> str:
+def _description(old: str | None, codebook: Codebook | None, override: bool, extra_warning: str | None = None) -> str:
     """Our head line (codebook name; kept from ``old`` when ``codebook`` is None) plus every WARNING line."""
     old_lines = (old or "").splitlines()
     lines = [ln for ln in old_lines if ln.startswith("WARNING:")]
     if override:
         lines.append(_OVERRIDE_NOTE.format(flag=OVERRIDE_FLAG, date=_dt.date.today().isoformat()))
+    if extra_warning:
+        lines.append(extra_warning)
     if codebook is not None:
         head = f"{_DESCRIPTION_HEAD} Codebook: {codebook.name} v{codebook.version}."
     else:
@@ -465,6 +488,8 @@ def push(
     update_config: bool = True,
     read_options: Any = None,
     on_chunk: Callable[[int, int], None] | None = None,
+    allow_unreviewed: bool = False,
+    review_manifest: Mapping[str, Any] | str | os.PathLike[str] | None = None,
     **read_kwargs: Any,
 ) -> PushReport:
     """Create or update the project titled ``project`` and import the missing answers.
@@ -509,6 +534,14 @@ def push(
         interrupted push, run again, imports only what is still missing.
     on_chunk:
         Called as ``on_chunk(done, total)`` after each chunk (progress bars).
+    allow_unreviewed, review_manifest:
+        The privacy-review gate (:func:`~twoknow_text.annotation.apply_gate`):
+        answers flagged by ``twoknow deid`` and not yet reviewed are held back.
+        Their list comes from the file's manifest (a path input), or from
+        ``review_manifest`` (the de-identified file or its manifest dict) for
+        a corpus; without either, the answers are scored here. The override
+        ``allow_unreviewed`` (CLI: ``--allow-unreviewed``) sends them too,
+        warns and writes a warning into the project description.
 
     Returns
     -------
@@ -527,6 +560,12 @@ def push(
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     corpus, override = _as_corpus(corpus_or_path, allow_external_deid, read_options, read_kwargs, meta_cols)
     check_corpus_columns(corpus, meta_cols)
+    from ._review import apply_gate, unreviewed_note
+
+    if review_manifest is None and isinstance(corpus_or_path, (str, os.PathLike)) and not override:
+        review_manifest = corpus_or_path
+    corpus, gate = apply_gate(corpus, review_manifest, allow_unreviewed=allow_unreviewed)
+    gate_warning = unreviewed_note(gate.n_sent_unreviewed) if gate.n_sent_unreviewed else None
     qtexts = dict(question_texts or {})
     preds: dict[str, dict[str, Any]] = {}
     model_version = None
@@ -543,7 +582,7 @@ def push(
         if proj is None:
             proj = ls.projects.create(
                 title=project,
-                description=_description(None, cb, override),
+                description=_description(None, cb, override, gate_warning),
                 label_config=xml,
                 maximum_annotations=coders_per_task or 1,
                 overlap_cohort_percentage=100,
@@ -555,7 +594,7 @@ def push(
         else:
             full = ls.projects.get(proj.id)
             changes: dict[str, Any] = {}
-            desc = _description(full.description, cb if codebook is not None else None, override)
+            desc = _description(full.description, cb if codebook is not None else None, override, gate_warning)
             if desc != (full.description or ""):
                 changes["description"] = desc
             if coders_per_task is not None and full.maximum_annotations != coders_per_task:
@@ -607,6 +646,8 @@ def push(
         n_duplicates_in_project=n_dupes,
         unmapped_themes=unmapped,
         deid_override=override,
+        n_held_for_review=gate.n_held,
+        n_sent_unreviewed=gate.n_sent_unreviewed,
     )
 
 

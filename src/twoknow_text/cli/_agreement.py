@@ -76,6 +76,10 @@ def agreement_cmd(
 
     if out is not None and out.exists() and not out.is_dir():
         raise AgreementError("E615", f"--out {out.name} exists and is not a folder.")
+    if out is not None:
+        from .._io import check_output_paths
+
+        check_output_paths(folders=[out])  # before the bootstrap, not after it
     data = _data(input_path, unit_col, coder_col, value_col, multi_label, level, codebook, on_unknown, time_col)
     rep = agreement(data, level=level, n_boot=n_boot, seed=seed, method=method, threshold=threshold)
     if out is not None:
@@ -112,26 +116,31 @@ def agreement_cmd(
 
 
 def _write_outputs(out: Path, input_path: Path, data, rep, codebook, time_col) -> None:  # noqa: ANN001
-    from .._io import atomic_path, write_json, write_table
+    from .._io import output_set, write_json, write_table
     from ..agreement import disagreements, drift_table, pairwise_table, plot_code_alpha, plot_coder_heatmap
-    from ..manifest import write_manifest
 
-    out.mkdir(parents=True, exist_ok=True)
-    outputs = [write_json(rep.to_dict(), out / "agreement.json")]
     pairs = pairwise_table(data, level=rep.level)
-    outputs.append(write_table(pairs, out / "pairwise.csv"))
-    outputs.append(write_table(disagreements(data), out / "disagreements.csv"))
+    tables = {"pairwise.csv": pairs, "disagreements.csv": disagreements(data)}
     figs = {"coder_heatmap.html": plot_coder_heatmap(pairs)}
     if rep.per_code is not None:
-        outputs.append(write_table(rep.per_code, out / "per_code.csv"))
+        tables["per_code.csv"] = rep.per_code
         figs["per_code_alpha.html"] = plot_code_alpha(rep.per_code)
     if time_col:
-        outputs.append(write_table(drift_table(data, level=rep.level), out / "drift.csv"))
-    for name, fig in figs.items():
-        with atomic_path(out / name) as tmp:
-            fig.write_html(tmp, include_plotlyjs=True, full_html=True)  # JS embedded: no CDN
-        outputs.append(out / name)
-    write_manifest(
+        tables["drift.csv"] = drift_table(data, level=rep.level)
+    with output_set() as oset:  # every file lands together, manifest last, or none does
+        outputs = [out / "agreement.json"]
+        write_json(rep.to_dict(), oset.path(out / "agreement.json"))
+        for name, table in tables.items():
+            write_table(table, oset.path(out / name), for_people=True)
+            outputs.append(out / name)
+        for name, fig in figs.items():
+            fig.write_html(oset.path(out / name), include_plotlyjs=True, full_html=True)  # JS embedded: no CDN
+            outputs.append(out / name)
+        _write_set_manifest(oset, out, input_path, rep, codebook, outputs)
+
+
+def _write_set_manifest(oset, out: Path, input_path: Path, rep, codebook, outputs: list[Path]) -> None:  # noqa: ANN001
+    oset.write_manifest(
         out / "manifest.json",
         command="agreement",
         inputs=[input_path] + ([codebook] if codebook else []),

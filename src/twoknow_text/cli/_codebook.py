@@ -112,32 +112,39 @@ def from_themes_cmd(
     force: bool = typer.Option(False, "--force", help="Replace an existing output."),
 ) -> None:
     """Add one candidate code per theme, with a suggested factor category."""
-    from .._io import write_table
+    from .._io import check_output_paths, output_set, write_table
     from ..codebook import codes_from_themes, load_codebook, save_codebook
     from ..embedding import Embedder
-    from ..manifest import write_manifest
 
     _refuse_overwrite(out, force)
+    sugg = out.with_suffix(".suggestions.csv")
+    check_output_paths(files=[out, sugg, out.with_suffix(".manifest.json")])
     cb = load_codebook(codebook)
     new, table = codes_from_themes(
         themes_dir, cb, Embedder(model=model), min_size=min_size, include_outliers=include_outliers
     )
-    save_codebook(new, out)
-    sugg = out.with_suffix(".suggestions.csv")
-    write_table(table, sugg)
     themes_csv = themes_dir / "themes.csv" if themes_dir.is_dir() else themes_dir
-    write_manifest(
+    with output_set() as oset:  # codebook, suggestions and manifest land together
+        save_codebook(new, oset.path(out))
+        write_table(table, oset.path(sugg), for_people=True)
+        _set_manifest(oset, out, themes_csv, codebook, min_size, include_outliers, model, sugg,
+                      len(new.codes) - len(cb.codes))
+    console.print(f"Added {len(new.codes) - len(cb.codes)} candidate code(s) -> {out}; suggestions in {sugg}.",
+                  markup=False)
+    for r in table.head(20).itertuples(index=False):
+        console.print(f"  theme {r.theme_id:>4}  {r.suggested_category:20} {r.score:.2f}  {r.code}", markup=False)
+
+
+def _set_manifest(oset, out: Path, themes_csv: Path, codebook: Optional[Path], min_size: int,  # noqa: ANN001
+                  include_outliers: bool, model: Optional[str], sugg: Path, added: int) -> None:
+    oset.write_manifest(
         out.with_suffix(".manifest.json"),
         command="codebook from-themes",
         inputs=[themes_csv] + ([codebook] if codebook else []),
         config={"min_size": min_size, "include_outliers": include_outliers, "model": model or "packaged"},
         outputs=[out, sugg],
-        extra={"stage": "codebook", "candidates_added": len(new.codes) - len(cb.codes)},
+        extra={"stage": "codebook", "candidates_added": added},
     )
-    console.print(f"Added {len(new.codes) - len(cb.codes)} candidate code(s) -> {out}; suggestions in {sugg}.",
-                  markup=False)
-    for r in table.head(20).itertuples(index=False):
-        console.print(f"  theme {r.theme_id:>4}  {r.suggested_category:20} {r.score:.2f}  {r.code}", markup=False)
 
 
 @codebook_app.command("revise")
@@ -152,30 +159,33 @@ def revise_cmd(
     force: bool = typer.Option(False, "--force", help="Replace existing outputs."),
 ) -> None:
     """Record each code's alpha; flag codes below the threshold for revision."""
-    from .._io import write_table
+    from .._io import check_output_paths, output_set, write_table
     from ..codebook import final_codebook, load_codebook, revise_codebook, save_codebook
-    from ..manifest import write_manifest
 
     _refuse_overwrite(out, force)
+    if final is not None:
+        _refuse_overwrite(final, force)
+    table_path = out.with_suffix(".revision.csv")
+    check_output_paths(files=[out, table_path, final, out.with_suffix(".manifest.json")])
     cb = load_codebook(codebook)
     crit = "lower" if lower_bound else "point"
     revised, table = revise_codebook(cb, agreement, threshold, alpha_col=alpha_col, criterion=crit)
-    save_codebook(revised, out)
-    table_path = out.with_suffix(".revision.csv")
-    write_table(table, table_path)
     outputs = [out, table_path]
-    if final is not None:
-        _refuse_overwrite(final, force)
-        save_codebook(final_codebook(cb, agreement, threshold, alpha_col=alpha_col, criterion=crit), final)
-        outputs.append(final)
-    write_manifest(
-        out.with_suffix(".manifest.json"),
-        command="codebook revise",
-        inputs=[codebook, agreement],
-        config={"threshold": threshold, "alpha_col": alpha_col, "criterion": crit},
-        outputs=outputs,
-        extra={"stage": "codebook", "actions": table["action"].value_counts().to_dict()},
-    )
+    with output_set() as oset:  # every file lands together, manifest last
+        save_codebook(revised, oset.path(out))
+        write_table(table, oset.path(table_path), for_people=True)
+        if final is not None:
+            save_codebook(final_codebook(cb, agreement, threshold, alpha_col=alpha_col, criterion=crit),
+                          oset.path(final))
+            outputs.append(final)
+        oset.write_manifest(
+            out.with_suffix(".manifest.json"),
+            command="codebook revise",
+            inputs=[codebook, agreement],
+            config={"threshold": threshold, "alpha_col": alpha_col, "criterion": crit},
+            outputs=outputs,
+            extra={"stage": "codebook", "actions": table["action"].value_counts().to_dict()},
+        )
     counts = table["action"].value_counts().to_dict()
     console.print(f"Wrote {out} and {table_path}: " + ", ".join(f"{k}={v}" for k, v in counts.items()), markup=False)
     for r in table[table["action"] == "revise"].itertuples(index=False):
@@ -214,30 +224,34 @@ def export_cmd(
     fmt = fmt.lower().lstrip(".")
     if fmt not in _FORMATS:
         raise CodebookError("E740", f"Unknown export format '{fmt}' (use one of: {', '.join(_FORMATS)}).")
-    cb = _load_any(codebook)
-    if fmt == "md":
-        export_markdown(cb, out)
-    elif fmt == "csv":
-        export_csv(cb, out)
-    elif fmt == "qdc":
-        export_qdc(cb, out)
-    else:
-        if corpus is None or codings is None:
-            raise CodebookError("E741", "--format qdpx needs --corpus (de-identified file) and --codings (tidy CSV).")
-        from ..reporting import read_deidentified
+    from .._io import check_output_paths, output_set
 
-        corp = read_deidentified(corpus, **_read_kwargs(config, text_col, id_col, input_format, sheet, question_col,
-                                                         respondent_col, language_col))
-        export_qdpx(cb, corp, read_codings(codings), out)
-    _export_manifest(out, "codebook export", [codebook, corpus, codings], {"format": fmt})
+    check_output_paths(files=[out, out.with_name(out.name + ".manifest.json")])
+    cb = _load_any(codebook)
+    if fmt == "qdpx" and (corpus is None or codings is None):
+        raise CodebookError("E741", "--format qdpx needs --corpus (de-identified file) and --codings (tidy CSV).")
+    extra: dict = {"format": fmt}
+    with output_set() as oset:  # the export and its manifest land together
+        if fmt == "md":
+            export_markdown(cb, oset.path(out))
+        elif fmt == "csv":
+            export_csv(cb, oset.path(out))
+        elif fmt == "qdc":
+            export_qdc(cb, oset.path(out))
+        else:
+            from ..reporting._write import _read_deidentified
+
+            corp, read_report = _read_deidentified(corpus, **_read_kwargs(
+                config, text_col, id_col, input_format, sheet, question_col, respondent_col, language_col))
+            export_qdpx(cb, corp, read_codings(codings), oset.path(out))
+            extra["read"] = read_report.manifest_record()
+        _export_manifest(oset, out, "codebook export", [codebook, corpus, codings], extra)
     console.print(f"Wrote {out} ({out.stat().st_size:,} bytes).", markup=False)
 
 
-def _export_manifest(out: Path, command: str, inputs: list[Optional[Path]], extra: dict) -> None:
+def _export_manifest(oset, out: Path, command: str, inputs: list[Optional[Path]], extra: dict) -> None:  # noqa: ANN001
     """A run manifest beside an export, named like every file manifest: ``<OUT>.manifest.json``."""
-    from ..manifest import write_manifest
-
-    write_manifest(
+    oset.write_manifest(
         out.with_name(out.name + ".manifest.json"),
         command=command,
         inputs=[p for p in inputs if p is not None and Path(p).is_file()],

@@ -54,6 +54,7 @@ __all__ = [
     "MaxCharsOpt",
     "read_input",
     "print_read_summary",
+    "print_encoding_notice",
 ]
 
 _PANEL = "Input"
@@ -202,7 +203,10 @@ def print_read_summary(report: ReadReport, console: Console | None = None) -> No
         console = Console(stderr=True, highlight=False)
     detected = [f"{report.file_type}", f"{report.format} form"]
     if report.encoding:
-        detected.append(f"encoding {report.encoding}")
+        how = ""
+        if report.encoding_source in {"detected", "utf-8-damaged"} and report.encoding_confidence is not None:
+            how = f" (detected, confidence {report.encoding_confidence:.2f})"
+        detected.append(f"encoding {report.encoding}{how}")
     if report.delimiter:
         detected.append("delimiter " + {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
             report.delimiter, repr(report.delimiter)))
@@ -218,3 +222,19 @@ def print_read_summary(report: ReadReport, console: Console | None = None) -> No
         console.print("  skipped: " + ", ".join(f"{k} {v:,}" for k, v in reasons), markup=False)
     for w in report.warnings:
         console.print(f"  note: {w}", markup=False)
+
+
+def print_encoding_notice(report: ReadReport, console: Console | None = None) -> None:
+    """One line when the text encoding was guessed or the file had invalid bytes.
+
+    Printed even with ``--quiet``: a wrong guess changes every accented
+    letter, so the user must see which encoding was used.
+    """
+    if report.encoding_source not in {"detected", "utf-8-damaged"}:
+        return
+    if console is None:
+        from rich.console import Console
+
+        console = Console(stderr=True, highlight=False)
+    notes = [w for w in report.warnings if "UTF-8" in w or "decoded as" in w]
+    console.print(f"note: {report.source}: " + "; ".join(notes), markup=False)

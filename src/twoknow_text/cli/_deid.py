@@ -103,7 +103,7 @@ def deid(
 
     from ..config import load_yaml
     from ..deid.pipeline import deidentify_file, load_deid_config
-    from ._common import InputFormat, print_read_summary
+    from ._common import InputFormat, print_encoding_notice, print_read_summary
 
     reading_cfg: Any = None
     deid_cfg: Any = None
@@ -161,6 +161,7 @@ def deid(
         )
     _warn_unsafe_columns(result, console)
     if quiet:
+        print_encoding_notice(result.read_report, console)
         return
     print_read_summary(result.read_report, console)
     _print_summary(result, console)
@@ -194,9 +195,13 @@ def _print_summary(result: Any, console: Any) -> None:
     console.print(table)
     langs = ", ".join(f"{k} {v:,}" for k, v in list(rep.languages.items())[:6])
     console.print(f"languages: {langs}", markup=False)
+    share = len(rep.review) / rep.n_answers if rep.n_answers else 0.0
     console.print(
-        f"residual risk: {len(rep.review):,} answers to review"
-        + (f" (see {result.report_path.name})" if result.report_path else " (use --report to list them)"),
+        f"privacy review: {len(rep.review):,} answers ({share:.1%}) have a residual-risk score of at least "
+        f"{rep.review_threshold:g}"
+        + (f" (ids, scores and reasons in {result.report_path.name})" if result.report_path
+           else " (use --report to list them)")
+        + ("; `twoknow ls push` holds them back until reviewed (`twoknow ls review push`)" if rep.review else ""),
         markup=False,
     )
     console.print(f"wrote {result.output} and {result.manifest.name}; key: {result.key_source}", markup=False)

@@ -233,10 +233,22 @@ def push_cmd(
             "in the project description.",
         ),
     ] = False,
+    allow_unreviewed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unreviewed",
+            help="Also send answers flagged for privacy review that no reviewer has cleared. Loud; recorded in "
+            "the project description.",
+        ),
+    ] = False,
     url: UrlOpt = None,
     token: TokenOpt = None,
 ) -> None:
-    """Import de-identified answers as tasks (only the ones the project lacks)."""
+    """Import de-identified answers as tasks (only the ones the project lacks).
+
+    Answers flagged for privacy review by `twoknow deid` are held back until reviewed
+    (`twoknow ls review push` / `pull`) unless --allow-unreviewed.
+    """
     import warnings
 
     from ..annotation import check_deidentified, connect, push
@@ -279,9 +291,17 @@ def push_cmd(
             corpus, project, codebook, coders_per_task=coders_per_task, themes_dir=themes,
             theme_code_map=theme_map, allow_external_deid=external_deid, question_texts=qtexts,
             meta_cols=meta, client=client, chunk_size=chunk_size, update_config=not keep_config,
-            on_chunk=on_chunk,
+            on_chunk=on_chunk, allow_unreviewed=allow_unreviewed, review_manifest=input if verified else None,
         )
     Console(highlight=False, soft_wrap=True).print(f"Pushed: {rep.summary()}.", markup=False)
+    if rep.n_held_for_review:
+        _console.print(
+            f"  {rep.n_held_for_review:,} answer(s) flagged for privacy review were held back: review them with "
+            "`twoknow ls review push` and `twoknow ls review pull`, then push again.", markup=False)
+    if rep.n_sent_unreviewed:
+        _console.print(
+            f"WARNING: --allow-unreviewed: {rep.n_sent_unreviewed:,} answer(s) flagged for privacy review went to "
+            "coders UNREVIEWED. This is recorded in the project description.", style="bold red", markup=False)
     if rep.unmapped_themes:
         _console.print(
             f"  {len(rep.unmapped_themes)} theme(s) map to no code and got no pre-annotation "
@@ -316,3 +336,84 @@ def pull_cmd(
     )
     rep = df.attrs["pull_report"]
     Console(highlight=False, soft_wrap=True).print(f"Wrote {path} ({len(df):,} rows): {rep.summary()}.", markup=False)
+
+
+# --------------------------------------------------------------------------- privacy review
+
+review_app = typer.Typer(
+    name="review",
+    help="Privacy review: send answers flagged by `twoknow deid` to a trusted reviewer, apply the redactions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+ls_app.add_typer(review_app, name="review")
+ReviewProjectOpt = Annotated[
+    str, typer.Option("--project", "-p", help="Title of the privacy-review project (not the coding project).")
+]
+
+
+@review_app.command("push")
+def review_push_cmd(
+    input: InputArg,
+    project: ReviewProjectOpt,
+    text_col: TextColOpt = None,
+    id_col: IdColOpt = None,
+    fmt: FormatOpt = None,
+    sheet: SheetOpt = None,
+    question_col: QuestionColOpt = None,
+    respondent_col: RespondentColOpt = None,
+    language_col: LanguageColOpt = None,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+) -> None:
+    """Send the flagged, unreviewed answers of a `twoknow deid` output to the review project."""
+    from ..annotation import review_push
+
+    kwargs = _read_kwargs(text_col, id_col, fmt, sheet, question_col, respondent_col, language_col)
+    rep = review_push(input, project, url=url, token=token, **kwargs)
+    Console(highlight=False, soft_wrap=True).print(f"Pushed for review: {rep.summary()}.", markup=False)
+
+
+@review_app.command("pull")
+def review_pull_cmd(
+    input: InputArg,
+    project: ReviewProjectOpt,
+    key_file: Annotated[
+        Path | None,
+        typer.Option("--key-file", help="The key INPUT was de-identified with (pseudonyms for the marked spans)."),
+    ] = None,
+    text_col: TextColOpt = None,
+    id_col: IdColOpt = None,
+    fmt: FormatOpt = None,
+    sheet: SheetOpt = None,
+    question_col: QuestionColOpt = None,
+    respondent_col: RespondentColOpt = None,
+    language_col: LanguageColOpt = None,
+    url: UrlOpt = None,
+    token: TokenOpt = None,
+) -> None:
+    """Apply the reviewer's marks to INPUT in place (placeholders) and record the answers as reviewed."""
+    from ..annotation import review_pull
+
+    kwargs = _read_kwargs(text_col, id_col, fmt, sheet, question_col, respondent_col, language_col)
+    rep = review_pull(input, project, key_file=key_file, url=url, token=token, **kwargs)
+    Console(highlight=False, soft_wrap=True).print(f"Review applied to {input.name}: {rep.summary()}.", markup=False)
+
+
+def _read_kwargs(text_col, id_col, fmt, sheet, question_col, respondent_col, language_col) -> dict:  # noqa: ANN001
+    from ._common import InputFormat
+
+    return {
+        k: v
+        for k, v in {
+            "text_cols": list(text_col) if text_col else None,
+            "id_col": id_col,
+            "format": fmt.value if isinstance(fmt, InputFormat) else fmt,
+            "sheet": sheet,
+            "question_col": question_col,
+            "respondent_col": respondent_col,
+            "language_col": language_col,
+        }.items()
+        if v is not None
+    }

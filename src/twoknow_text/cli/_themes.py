@@ -61,6 +61,11 @@ def themes(
     console = Console(stderr=True, highlight=False)
     overrides = {"embedding_model": model, "save_model": True if save_model else None}
     cfg = load_themes_config(config, **overrides)
+    from .._io import check_output_paths
+
+    # a bad --out fails now (E040-E042), not after the models have run
+    check_output_paths(files=[out / n for n in ("assignments.csv", "themes.csv", "report.html", "manifest.json")],
+                       folders=[out] + ([out / "model"] if cfg.save_model else []))
     if cfg.embedding_model is not None:
         from ..embedding import Embedder
 
@@ -76,7 +81,8 @@ def themes(
             console.print(f"  {step} …", markup=False)
 
         res = run_themes(corpus, out, cfg, seed=seed, already_deidentified=already_deidentified,
-                         deid_config=deid_config, key_file=key_file, progress=progress, input_path=input)
+                         deid_config=deid_config, key_file=key_file, progress=progress, input_path=input,
+                         read_report=report)
     m = res.model
     console.print(
         f"{len(res.corpus):,} answers → {m.n_themes_} themes, {m.outlier_share_:.1%} outliers "

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from .._io import atomic_open
+from ..config import safe_load_yaml
 from ..errors import CodebookError
 from ._model import Category, Code, Codebook, HistoryEntry
 
@@ -98,7 +99,7 @@ def load_codebook(path: str | os.PathLike[str] | None = None) -> Codebook:
         raise CodebookError("E700", f"Codebook file not found: {p}")
     try:
         with open(p, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = safe_load_yaml(fh, p.name)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CodebookError("E701", f"Codebook file {p.name} is not valid YAML: {type(exc).__name__}") from None
     return codebook_from_dict(data, source=p.name)

@@ -109,4 +109,4 @@ def export_markdown(cb: Codebook, path: str | os.PathLike[str], **kwargs) -> Pat
 
 def export_csv(cb: Codebook, path: str | os.PathLike[str]) -> Path:
     """Write :func:`codebook_table` as CSV atomically."""
-    return write_table(codebook_table(cb), path)
+    return write_table(codebook_table(cb), path, for_people=True)

@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from .._io import atomic_path
+from .._pages import PALETTE as _PALETTE  # the reports' palette: a category has one colour everywhere
 from ..errors import CodebookError
 from ..records import Corpus
 from ._codings import check_codings
@@ -59,7 +60,6 @@ QDC_NS = "urn:QDA-XML:codebook:1.0"
 QDE_NS = "urn:QDA-XML:project:1.0"
 # a fixed namespace so GUIDs are stable across runs and machines
 _GUID_NS = uuid.UUID("8f6c3f0e-5d0b-5a4e-9a55-2b6e6f776b74")
-_PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F")
 
 _SECTIONS = {
     "Definition": "definition",
@@ -96,8 +96,15 @@ def _schema(name: str, engine: str) -> Any:
         from lxml import etree
 
         return etree.XMLSchema(etree.parse(path))
-    import xmlschema
+    try:
+        import xmlschema
+    except ImportError:
+        from ..errors import ConfigError
 
+        raise ConfigError(
+            "E107", "engine='xmlschema' needs the xmlschema package (pip install 'twoknow_text[test]'); "
+            "the default engine, lxml, is always installed."
+        ) from None
     return xmlschema.XMLSchema(path)
 
 
@@ -105,19 +112,14 @@ def validate_refi(xml: bytes | str, kind: str, *, engine: str | None = None) -> 
     """Validate REFI XML against the bundled ``Codebook.xsd`` (kind="qdc")
     or ``Project.xsd`` (kind="qde"); a failure is a coded error E730.
 
-    ``engine``: "lxml" (libxml2; about 20x faster than xmlschema on a
-    4,500-answer project, and installed with label-studio-sdk) or
-    "xmlschema" (pure Python). Default: lxml when importable.
+    ``engine``: "lxml" (libxml2, a dependency; the default) or "xmlschema"
+    (pure Python, about 20x slower on a 4,500-answer project; needs the
+    ``test`` extra, else ConfigError E107), the tests' cross-check.
     """
     name = "Codebook.xsd" if kind == "qdc" else "Project.xsd"
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     if engine is None:
-        try:
-            import lxml.etree  # noqa: F401
-
-            engine = "lxml"
-        except ImportError:  # pragma: no cover - lxml comes with label-studio-sdk
-            engine = "xmlschema"
+        engine = "lxml"
     if engine == "lxml":
         from lxml import etree
 

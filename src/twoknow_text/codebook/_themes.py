@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._io import restore_formulas
 from ..errors import CodebookError
 from ._model import Code, Codebook, HistoryEntry
 
@@ -61,7 +62,7 @@ def read_themes(path: str | os.PathLike[str]) -> pd.DataFrame:
         p = p / "themes.csv"
     if not p.is_file():
         raise CodebookError("E710", f"No themes.csv at {p} (run `twoknow themes` first).")
-    df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+    df = restore_formulas(pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8"))
     missing = [c for c in _THEME_COLUMNS if c not in df.columns]
     if missing:
         raise CodebookError("E711", f"{p.name} lacks column(s) {', '.join(missing)}; has {', '.join(df.columns)}.")

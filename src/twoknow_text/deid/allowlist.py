@@ -190,6 +190,9 @@ class AllowList:
         for tok in self.platform_tokens:
             if len(tok) >= 3 and w.startswith(tok) and w[len(tok):] in _CASE_ENDINGS:
                 return True
+            # any short ending on a long platform name: "Discordzie", "Telegramie", "Signalu"
+            if len(tok) >= 5 and w.startswith(tok) and len(w) - len(tok) <= 4 and w[len(tok):].isalpha():
+                return True
         return False
 
     def contains_platform(self, span_text: str) -> bool:

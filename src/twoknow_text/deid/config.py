@@ -50,6 +50,10 @@ class DeidConfig(StrictModel):
     #: ``twoknow.long_number.v1``: any other run of 9+ digits becomes ID_NUMBER.
     long_numbers: bool = True
     score_threshold: float = Field(0.4, ge=0.0, le=1.0)
+    #: residual-risk score (:mod:`twoknow_text.deid.risk`) at or above which an
+    #: answer is held back from coders until a trusted reviewer has seen it
+    #: (``twoknow ls review push/pull``); 1.0 sends only near-certain leaks.
+    review_threshold: float = Field(0.5, ge=0.0, le=1.0)
     entity_thresholds: dict[str, float] = Field(default_factory=dict)
     allow_list: list[str] = Field(default_factory=list, description="Extra terms never redacted.")
     #: codebooks whose code labels and seed words are never redacted (a product or platform

@@ -426,7 +426,7 @@ class Deidentifier:
         pseudo = Pseudonymizer(key, mode=cfg.mode, style=cfg.pseudonym_style, hash_length=cfg.hash_length)
         new_texts = [pseudo.replace(t, s) for t, s in zip(texts, spans, strict=True)]
         report = DeidReport.build(
-            corpus.ids, spans, new_texts, langs, allow_list=self.allow_list_,
+            corpus.ids, spans, new_texts, langs, allow_list=self.allow_list_, review_threshold=cfg.review_threshold,
             mode=cfg.mode, pseudonym_style=cfg.pseudonym_style,
             key_source=key_source or ("file" if self.key is not None else "ephemeral"),
             pseudonym_collisions=pseudo.collisions,

@@ -31,7 +31,7 @@ from .allowlist import AllowList
 from .lexicon import Lexicon, LexiconEntry, english_zipf, get_lexicon
 from .spans import DetectedSpan
 
-__all__ = ["CUES", "CUE_WORDS", "lexical_spans", "cue_matches", "is_function_word"]
+__all__ = ["CUES", "CUE_KINDS", "CUE_WORDS", "lexical_spans", "cue_matches", "is_function_word"]
 
 # A word: letters, with inner apostrophes/hyphens ("O'Neill", "Anna-Liisa").
 WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
@@ -228,6 +228,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 CUES["no"] = CUES["nb"]
+#: The kinds of cue: what follows the phrase.
+CUE_KINDS = ("handle", "name", "place")
 #: Every single word of every cue phrase, casefolded ("Frau", "vaimoni", "żona"): never part of a name.
 CUE_WORDS = frozenset(w for table in CUES.values() for phrases in table.values() for p in phrases for w in p.split())
 
@@ -291,7 +293,8 @@ def _cue_regex(lang: str) -> re.Pattern[str]:
         for kind, phrases in CUES["en"].items():
             table[kind] = tuple(table.get(kind, ())) + tuple(p for p in phrases if len(p) > 3)
     for kind, phrases in table.items():
-        alts = sorted({re.escape(p).replace(r"\ ", r"\s+") for p in phrases}, key=len, reverse=True)
+        alts = sorted({re.escape(p).replace(r"\ ", r"\s+").replace("'", "['’]") for p in phrases}, key=len,
+                      reverse=True)
         groups.append(f"(?P<{kind}>{'|'.join(alts)})")
     return re.compile(r"(?<![\w@/])(?:" + "|".join(groups) + r")(?![\w])", re.IGNORECASE)
 
@@ -586,6 +589,8 @@ def _lexicon_spans(text: str, lang: str, allow: AllowList, lex: Lexicon, *, ner_
             continue
         entry = lex.lookup(word, lang)
         if entry is None:
+            entry = _by_ending(word, lang, lex)
+        if entry is None:
             continue
         if allow.is_allowed(word) or allow.is_platform_inflection(word):
             continue
@@ -603,6 +608,16 @@ def _lexicon_spans(text: str, lang: str, allow: AllowList, lex: Lexicon, *, ner_
             etype = _place_after_preposition(word, entry, lang, lex)
         if etype:
             yield DetectedSpan(etype, m.start(), m.end(), 0.6, "twoknow.lexicon.v1")
+
+
+def _by_ending(word: str, lang: str, lex: Lexicon) -> LexiconEntry | None:
+    """A town or given name in a case the dictionary forms miss, when the word itself is no ordinary word."""
+    if len(word) < 5 or lex.is_word(word, lang) or english_zipf(word.casefold()) >= 3.0:
+        return None
+    entry = lex.lookup_by_ending(word, lang)
+    if entry is None or lex.max_zipf(entry.lemma) >= 4.8:
+        return None
+    return entry
 
 
 def _full_name(text: str, words: list[re.Match[str]], i: int, e: LexiconEntry, lang: str, allow: AllowList,
@@ -642,8 +657,8 @@ def _after_preposition(text: str, prev: re.Match[str], m: re.Match[str], lang: s
 
 def _place_after_preposition(word: str, e: LexiconEntry, lang: str, lex: Lexicon) -> str | None:
     """A place right after "in", "i", "w", "в"... in any case ("in norwich", "i östersund")."""
-    if word.isupper() and len(word) <= 4:
-        return None
+    if (word.isupper() and len(word) <= 4) or (word[0].islower() and e.lower_is_word):
+        return None  # "iš paramos" (from support): an ordinary word that is also a place's form
     zmax = lex.max_zipf(e.lemma)
     if e.population >= 100000 and lex.zipf(e.lemma, "en") < 4.5 and zmax < 6.0:
         return "LOCATION"

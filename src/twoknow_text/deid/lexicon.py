@@ -25,7 +25,7 @@ import gzip
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["Lexicon", "LexiconEntry", "get_lexicon", "english_zipf", "LEXICON_LANGUAGES"]
+__all__ = ["Lexicon", "LexiconEntry", "get_lexicon", "english_zipf", "LEXICON_LANGUAGES", "CASE_ENDINGS"]
 
 #: Column order of the Zipf values in the data files (see scripts/build_lexicons.py).
 LEXICON_LANGUAGES = ("en", "fi", "sv", "de", "fr", "es", "nl", "it", "pt", "da", "nb", "pl", "et", "lv", "lt", "ru",
@@ -35,6 +35,29 @@ _COL = {lang: i for i, lang in enumerate(LEXICON_LANGUAGES)}
 _ZIPF_STAND_IN = {"et": "fi", "no": "nb", "nn": "nb"}
 #: Languages that write compounds as one word: a word ending in a common word is a word too.
 _COMPOUNDING = frozenset({"fi", "et", "sv", "da", "nb", "no", "de", "nl"})
+
+
+#: Case endings of place and given names, per language, and what replaces them in the
+#: dictionary form (tried longest first; the candidate must be a lexicon place or given name).
+CASE_ENDINGS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    lang: tuple(sorted(((e, tuple(r.split("|"))) for e, r in table.items()), key=lambda x: -len(x[0])))
+    for lang, table in {
+        "fi": {"ssa": "|e|i", "ssä": "|e|i", "sta": "|e|i", "stä": "|e|i", "lla": "|e|i", "llä": "|e|i",
+               "lta": "|e|i", "ltä": "|e|i", "lle": "|e|i", "seen": "", "hin": "", "ksi": "|e|i", "n": "|e|i",
+               "na": "|e|i", "nä": "|e|i", "aan": "a", "ään": "ä", "iin": "i", "een": "e", "oon": "o", "uun": "u"},
+        "et": {"s": "", "st": "", "sse": "", "l": "", "lt": "", "le": "", "ks": "", "ga": "", "ni": "", "na": "",
+               "ta": ""},
+        "lv": {"ā": "a", "ē": "e", "īs": "is", "ī": "s|is", "ū": "us", "os": "i", "ās": "as", "ēs": "es"},
+        "lt": {"uje": "us", "yje": "ys|is", "oje": "a|as", "ėje": "ė", "e": "as|is|ė", "iuose": "iai", "uose": "ai",
+               "ose": "os|ai", "o": "as|a", "ą": "as|a", "ų": "ai|os|iai"},
+        "pl": {"ie": "|a|e", "u": "", "niu": "ń", "ach": "e|y|i", "owie": "ów", "i": "ia|a", "em": "", "a": "",
+               "iu": "", "cach": "ce", "ze": "ga"},
+        "ru": {"е": "|а|я|о", "и": "ь|а|я|и", "у": "а|", "ом": "", "ой": "а", "ю": "я"},
+        "uk": {"і": "а|", "у": "а|", "ом": "", "ою": "а", "і ": "а"},
+        "cs": {"ě": "a|", "e": "a|", "i": "|e|a", "u": "|a", "ě ": "o"},
+        "de": {"s": ""}, "sv": {"s": ""}, "da": {"s": ""}, "nb": {"s": ""}, "nl": {"s": ""},
+    }.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +177,8 @@ class Lexicon:
         # 4 ("anonymiteten" <- "anonymitet", "igal" <- "iga" is too short to tell)
         if len(w) >= 6 and any(w[:i] in common for i in range(max(4, len(w) - 4), len(w))):
             return True
+        if lang == "et" and len(w) >= 4 and any(w[:i] in common for i in range(max(3, len(w) - 3), len(w))):
+            return True  # Estonian: lemmas only ("igal" <- "iga")
         if lang in _COMPOUNDING and len(w) >= 8:
             return any(w[i:] in common for i in range(3, len(w) - 4))
         return False
@@ -177,6 +202,24 @@ class Lexicon:
             return None
         lemma, lower = form
         return self._entry(lemma, lemma, inflected=True, lower_is_word=lower)
+
+    def lookup_by_ending(self, word: str, lang: str) -> LexiconEntry | None:
+        """A place or given name reached by undoing a case ending of ``lang`` (see :data:`CASE_ENDINGS`).
+
+        The fallback for towns and names whose inflected forms simplemma's
+        dictionary does not list ("Rakverest" -> rakvere, "Marijampolėje" ->
+        marijampolė, "Kielcach" -> kielce, "Новосибирске" -> новосибирск).
+        """
+        key = word.casefold()
+        for ending, replacements in CASE_ENDINGS.get(lang, ()):
+            if not key.endswith(ending) or len(key) - len(ending) < 3:
+                continue
+            stem = key[: len(key) - len(ending)]
+            for rep in replacements:
+                entry = self._entry(stem + rep, stem + rep, inflected=True, lower_is_word=False)
+                if entry is not None and (entry.population >= 1000 or entry.given):
+                    return entry
+        return None
 
     def _entry(self, key: str, lemma: str, *, inflected: bool, lower_is_word: bool) -> LexiconEntry | None:
         kind = self._names.get(key, "")

@@ -22,10 +22,10 @@ from typing import Any
 
 import pandas as pd
 
-from .._io import write_table
+from .._io import check_output_paths, output_set, write_table
 from ..config import load_config
 from ..errors import DeidError
-from ..manifest import file_sha256, write_manifest
+from ..manifest import file_sha256
 from ..records import Corpus
 from .config import DeidConfig
 from .pseudonyms import load_key
@@ -142,6 +142,10 @@ def deidentify_file(
         raise DeidError("E227", "The output must not overwrite the input file.")
     if report is not None and Path(report).resolve() in {out.resolve(), Path(input).resolve()}:
         raise DeidError("E228", "The report must be written to its own file.")
+    if report is not None and Path(report).resolve() == manifest_path_for(out).resolve():
+        raise DeidError("E228", "The report must be written to its own file.")
+    # the outputs must be writable before the slow part (E040-E042)
+    check_output_paths(files=[out, manifest_path_for(out), report])
     cfg = load_deid_config(config)
     key = load_key(key_file) if key_file is not None else None  # fail before the slow part
     opts = load_read_options(read_options, **read_kwargs)
@@ -155,32 +159,36 @@ def deidentify_file(
 
     frame = _output_frame(corpus, deid, read_report, opts)
     columns = _columns_record(frame, read_report, opts)
-    write_table(frame, out)
-    report_path = rep.write(report) if report is not None else None
     manifest = manifest_path_for(out)
-    write_manifest(
-        manifest,
-        command="twoknow deid",
-        inputs=[input],
-        config=manifest_config(cfg, key),
-        outputs=[out] + ([report_path] if report_path else []),
-        extra={
-            "stage": STAGE,
-            "deidentified_by": DEIDENTIFIED_BY,
-            "output": out.name,
-            "output_sha256": file_sha256(out),
-            "columns": columns,
-            "key_source": key_source,
-            "n_answers": rep.n_answers,
-            "n_spans": rep.n_spans,
-            "counts_by_type": rep.counts_by_type,
-            "languages": rep.languages,
-            "review_count": len(rep.review),
-            "read": {"format": read_report.format, "rows_in": read_report.rows_in,
-                     "answers_in": read_report.answers_in, "kept": read_report.kept,
-                     "skipped": read_report.counts_by_reason},
-        },
-    )
+    report_path = Path(report) if report is not None else None
+    # One output set: table, report and manifest land together (manifest last) or not at all.
+    with output_set() as oset:
+        write_table(frame, oset.path(out))
+        if report_path is not None:
+            rep.write(oset.path(report_path))
+        oset.write_manifest(
+            manifest,
+            command="twoknow deid",
+            inputs=[input],
+            config=manifest_config(cfg, key),
+            outputs=[out] + ([report_path] if report_path else []),
+            extra={
+                "stage": STAGE,
+                "deidentified_by": DEIDENTIFIED_BY,
+                "output": out.name,
+                "output_sha256": file_sha256(oset.staged(out)),
+                "columns": columns,
+                "key_source": key_source,
+                "n_answers": rep.n_answers,
+                "n_spans": rep.n_spans,
+                "counts_by_type": rep.counts_by_type,
+                "languages": rep.languages,
+                "review_count": len(rep.review),
+                # the privacy-review gate (`twoknow ls push` holds back flagged, unreviewed answers)
+                "review": {"threshold": rep.review_threshold, "flagged": list(rep.review), "reviewed": {}},
+                "read": read_report.manifest_record(),
+            },
+        )
     return DeidResult(out, manifest, report_path, rep, read_report, key_source, columns)
 
 

@@ -124,18 +124,30 @@ def new_key_file(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+_MAX_KEY_FILE_BYTES = 64 * 1024  # a key file is a few hundred bytes
+
+
 def load_key(path: str | os.PathLike[str]) -> bytes:
     """Read a key file written by :func:`new_key_file` (hex; ``#`` lines ignored)."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise DeidError("E223", f"Key file not found: {p}. Create one with `twoknow deid --new-key-file {p}`.")
+    if p.is_dir():
+        raise DeidError("E224", f"Key file {p} is a folder, not a twoknow key file.")
+    if not p.is_file():
+        # /dev/zero, a pipe or a socket: never read it (it may not end).
+        raise DeidError("E224", f"Key file {p} is not a regular file (a device or a pipe), not a twoknow key file.")
     try:
         mode = p.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             warnings.warn(
                 f"Key file {p.name} is readable by other users; run `chmod 600 {p}`.", UserWarning, stacklevel=2
             )
-        lines = [ln.strip() for ln in p.read_text(encoding="ascii").splitlines()]
+        with open(p, "rb") as fh:
+            raw = fh.read(_MAX_KEY_FILE_BYTES + 1)
+        if len(raw) > _MAX_KEY_FILE_BYTES:
+            raise DeidError("E224", f"Key file {p} is too large to be a twoknow key file.")
+        lines = [ln.strip() for ln in raw.decode("ascii").splitlines()]
     except (OSError, UnicodeDecodeError):
         raise DeidError("E224", f"Key file {p} is not readable as a twoknow key file.") from None
     body = "".join(ln for ln in lines if ln and not ln.startswith("#"))

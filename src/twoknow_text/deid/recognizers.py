@@ -889,7 +889,7 @@ class ThreemaIdRecognizer(TwoknowPatternRecognizer):
     candidate (``ECHOECHO``, ``abcd1234`` in lower case) needs the word
     "Threema" (in any inflection: "Threema-ID", "Threemassa", "Threemą",
     "Треема") within 40 characters before it, and an all-letter one must not
-    be a word of the answer's language or English (``wordfreq``).
+    be a word of the answer's language or English (the packaged common-word lexicon).
     """
 
     ENTITY = "MESSAGING_HANDLE"
@@ -926,11 +926,11 @@ class ThreemaIdRecognizer(TwoknowPatternRecognizer):
 
 @functools.lru_cache(maxsize=4096)
 def _is_word(word: str, language: str) -> bool:
-    """``word`` is an ordinary word in ``language`` or English (``wordfreq`` Zipf >= 1.5)."""
-    from wordfreq import available_languages, zipf_frequency
+    """``word`` is an ordinary word in ``language`` or English (the packaged common-word lexicon,
+    :meth:`twoknow_text.deid.lexicon.Lexicon.is_word`)."""
+    from twoknow_text.deid.lexicon import get_lexicon
 
-    known = available_languages()
-    return any(zipf_frequency(word, lang) >= 1.5 for lang in dict.fromkeys((language, "en")) if lang in known)
+    return get_lexicon().is_word(word, language)
 
 
 # "@everyone" and friends: Discord/Slack mentions and shorthand, not a person.

@@ -8,7 +8,6 @@ research team like the de-identified file itself.
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .._io import write_json
 from .allowlist import AllowList
-from .pseudonyms import PLACEHOLDER_RE
+from .risk import DEFAULT_REVIEW_THRESHOLD, REASON_WEIGHTS, RiskScorer
 from .spans import DetectedSpan
 
 __all__ = ["ResidualFlag", "AnswerFlags", "DeidReport", "find_residual_risks", "RESIDUAL_KINDS"]
@@ -30,14 +29,16 @@ class ResidualFlag(BaseModel):
     kind: str
     start: int
     end: int
+    weight: float = 0.0
 
 
 class AnswerFlags(BaseModel):
-    """Per-answer summary: entity types replaced (with counts) and residual-risk flags."""
+    """Per-answer summary: entity types replaced (with counts), residual-risk score and its reasons."""
 
     response_id: str
     language: str | None = None
     entity_types: dict[str, int] = Field(default_factory=dict)
+    risk_score: float = 0.0
     residual: list[ResidualFlag] = Field(default_factory=list)
 
 
@@ -50,8 +51,12 @@ class DeidReport(BaseModel):
     counts_by_type: dict[str, int] = Field(default_factory=dict)
     answers_by_type: dict[str, int] = Field(default_factory=dict)
     languages: dict[str, int] = Field(default_factory=dict)
-    residual_counts: dict[str, int] = Field(default_factory=dict)
-    review: list[str] = Field(default_factory=list, description="response_ids a person should read")
+    residual_counts: dict[str, int] = Field(default_factory=dict, description="answers per reason kind")
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD
+    review: list[str] = Field(
+        default_factory=list, description="response_ids whose risk score is at or above review_threshold"
+    )
+    reviewed: list[str] = Field(default_factory=list, description="response_ids a reviewer has cleared since")
     answers: list[AnswerFlags] = Field(default_factory=list, description="answers with identifiers or flags")
     mode: str = "pseudonym"
     pseudonym_style: str = "hash"
@@ -67,30 +72,35 @@ class DeidReport(BaseModel):
         languages: Sequence[str | None],
         *,
         allow_list: AllowList | None = None,
+        review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
         **fields,
     ) -> DeidReport:
-        allow = allow_list or AllowList()
+        scorer = RiskScorer(allow_list)
         counts: Counter[str] = Counter()
         answers_by: Counter[str] = Counter()
         residual_counts: Counter[str] = Counter()
         flags: list[AnswerFlags] = []
         review: list[str] = []
         n_with = 0
-        # repeated answers ("Nothing.") are checked once; the flags are immutable
-        residual_of: dict[tuple[str, str | None], list[ResidualFlag]] = {}
+        # repeated answers ("Nothing.") are scored once; the flags are immutable
+        residual_of: dict[tuple[str, str | None], tuple[float, list[ResidualFlag]]] = {}
         for rid, sp, text, lang in zip(ids, spans, deidentified, languages, strict=True):
             types = Counter(s.entity_type for s in sp)
             counts.update(types)
             answers_by.update(types.keys())
             n_with += bool(types)
-            residual = residual_of.get((text, lang))
-            if residual is None:
-                residual = residual_of[(text, lang)] = find_residual_risks(text, allow, language=lang)
-            residual_counts.update(r.kind for r in residual)
-            if residual:
+            hit = residual_of.get((text, lang))
+            if hit is None:
+                a = scorer.assess(text, lang)
+                flags_ = [ResidualFlag(kind=r.kind, start=r.start, end=r.end, weight=r.weight) for r in a.reasons]
+                hit = residual_of[(text, lang)] = (a.score, flags_)
+            score, residual = hit
+            residual_counts.update({r.kind for r in residual})
+            if residual and score >= review_threshold:
                 review.append(rid)
             if types or residual:
-                flags.append(AnswerFlags(response_id=rid, language=lang, entity_types=dict(types), residual=residual))
+                flags.append(AnswerFlags(response_id=rid, language=lang, entity_types=dict(types), risk_score=score,
+                                         residual=residual))
         return cls(
             n_answers=len(ids),
             n_answers_with_identifiers=n_with,
@@ -99,6 +109,7 @@ class DeidReport(BaseModel):
             answers_by_type=dict(sorted(answers_by.items())),
             languages=dict(Counter(lang or "und" for lang in languages).most_common()),
             residual_counts=dict(sorted(residual_counts.items())),
+            review_threshold=review_threshold,
             review=review,
             answers=flags,
             **fields,
@@ -108,6 +119,11 @@ class DeidReport(BaseModel):
         """Write the report as JSON, atomically."""
         return write_json(self.model_dump(mode="json"), path)
 
+    def needs_review(self) -> list[str]:
+        """Flagged answers no reviewer has cleared yet."""
+        done = set(self.reviewed)
+        return [rid for rid in self.review if rid not in done]
+
     def summary(self) -> list[tuple[str, int, int]]:
         """Rows ``(entity_type, spans, answers)`` for a printed table."""
         return [(t, n, self.answers_by_type.get(t, 0)) for t, n in self.counts_by_type.items()]
@@ -115,53 +131,15 @@ class DeidReport(BaseModel):
 
 # --- residual risk -----------------------------------------------------------
 
-_DIGITS = re.compile(r"(?<![\w])\d(?:[ .\-/]?\d){5,}(?!\w)")
-_HANDLE = re.compile(r"\b[A-Za-z]\w*_\w*\d+\b|\b\w+\d+_\w+\b")
-_AT = re.compile(r"@")
-_ONION = re.compile(r"\.onion\b|\bonion\s*(?:link|address|site)s?\b|\b(?=[a-z2-7]*[2-7])[a-z2-7]{16,56}\b", re.I)
-_URL = re.compile(r"\bhttps?://|\bwww\.|\b[\w-]+\.(?:com|net|org|io|me|ru|to|onion|gg|cc|xyz)\b", re.I)
-_CAP_MID = re.compile(r"(?<=[\w,;)\]] )([A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’\-]*)")
-#: Capitalised words that are ordinary mid-sentence in English.
-_COMMON_CAPS = frozenset(
-    """i i'm i've i'd i'll monday tuesday wednesday thursday friday saturday sunday january february
-    march april may june july august september october november december english finnish swedish
-    german french spanish european american british christian muslim jewish god bible christmas easter
-    internet web ok okay tv pc dm dms csam mr mrs ms dr
-    the a an to for there then this that these those it its in on at and but so or if as because when what
-    why how who where which with without from by of after before during since until while also just not no
-    yes my me our we he she they you your his her their them us all some most many much more one two three
-    nothing something everything someone anyone nobody everyone never always sometimes often maybe perhaps
-    add message text call mail email contact find verify check reach follow post see look read search
-    daily weekly every each being having getting stress depression loneliness boredom curiosity guilt shame
-    fear blocking anxiety hypersexuality therapy help""".split()
-)
-RESIDUAL_KINDS = ("long_digits", "handle_like", "at_sign", "onion_like", "url_like", "capitalised_token")
+#: Every kind of residual-risk reason (see :mod:`twoknow_text.deid.risk`).
+RESIDUAL_KINDS = tuple(REASON_WEIGHTS)
 
 
 def find_residual_risks(text: str, allow_list: AllowList | None = None, *, language: str | None = None) -> list[ResidualFlag]:
-    """Heuristic flags on a de-identified answer (placeholders are ignored).
+    """The reasons :class:`~twoknow_text.deid.risk.RiskScorer` finds in a de-identified answer.
 
-    Capitalised-token flags are skipped for German, where nouns are capitalised.
+    Placeholders are never flagged; offsets are those of ``text``. For the
+    score itself use :meth:`RiskScorer.assess`.
     """
-    allow = allow_list or AllowList()
-    # Mask placeholders with same-length neutral letters so offsets stay those of `text`.
-    masked = PLACEHOLDER_RE.sub(lambda m: "x" * len(m.group(0)), text)
-    out: list[ResidualFlag] = []
-    for kind, rx in (("long_digits", _DIGITS), ("handle_like", _HANDLE), ("at_sign", _AT),
-                     ("onion_like", _ONION), ("url_like", _URL)):
-        out.extend(ResidualFlag(kind=kind, start=m.start(), end=m.end()) for m in rx.finditer(masked))
-    if language not in {"de", "lb"}:
-        for m in _CAP_MID.finditer(masked):
-            word = m.group(1)
-            low = word.casefold().rstrip("'’s")
-            if (
-                word.casefold() in _COMMON_CAPS
-                or low in _COMMON_CAPS
-                or (word.isupper() and len(word) <= 5)
-                or allow.is_allowed(word)
-                or allow.is_platform_inflection(word)
-            ):
-                continue
-            out.append(ResidualFlag(kind="capitalised_token", start=m.start(1), end=m.end(1)))
-    out.sort(key=lambda r: (r.start, r.kind))
-    return out
+    a = RiskScorer(allow_list).assess(text, language)
+    return [ResidualFlag(kind=r.kind, start=r.start, end=r.end, weight=r.weight) for r in a.reasons]

@@ -10,7 +10,7 @@ Measured on a 2-core Xeon with AVX512-BF16/VNNI but no AMX
 (``benchmarks/embedding_speed.py``): bf16 agrees with fp32 (cosine ≈ 1.000)
 but is slower there. ONNX Runtime int8 v2 (MatMul weights per channel, the
 feed-forward output projections left in fp32) is the fast path; v1 (every
-default op quantised, session 1) drifts too far on one-word answers. ONNX
+default op quantised, the first int8 export) drifts too far on one-word answers. ONNX
 fp32 gives torch's vectors without importing torch once exported. All are
 opt-in; ``"auto"`` picks bf16 on AMX CPUs, else ONNX int8 v2 when installed,
 each only if a probe agrees with fp32, else fp32.
@@ -299,7 +299,7 @@ class OnnxVariant:
 
 
 ONNX_VARIANTS: dict[str, OnnxVariant] = {
-    # Session 1's int8: every op onnxruntime quantises by default, per channel.
+    # The first int8 export (v1): every op onnxruntime quantises by default, per channel.
     # Cosine to fp32 on very short answers: mean 0.987, under the 0.99 bar.
     "twoknow.embed_backend.onnx_int8.v1": OnnxVariant(
         "twoknow.embed_backend.onnx_int8.v1", "model-int8-per-channel.onnx", quantise=True
@@ -540,7 +540,7 @@ BACKENDS: dict[str, BackendSpec] = {
     ),
     "twoknow.embed_backend.onnx_int8.v1": _onnx_spec(
         "twoknow.embed_backend.onnx_int8.v1",
-        "ONNX Runtime, int8 per channel, all default ops (session 1; weaker on very short answers).",
+        "ONNX Runtime, int8 per channel, all default ops (v1; weaker on very short answers).",
     ),
     "twoknow.embed_backend.onnx_int8.v2": _onnx_spec(
         "twoknow.embed_backend.onnx_int8.v2",

@@ -26,7 +26,7 @@ __all__ = ["Embedder", "EncodeStats", "normalize_rows"]
 
 log = logging.getLogger(__name__)
 
-# The backend's label in model ids and cache keys. Session 1's int8 keeps
+# The backend's label in model ids and cache keys. The v1 int8 export keeps
 # "onnx" so its cached vectors stay valid for it and are never read as v2's.
 _SHORT = {
     "twoknow.embed_backend.torch_fp32.v1": "torch",
@@ -148,7 +148,7 @@ class Embedder:
         :attr:`model_id`), ``"torch"`` (float32, the reference), ``"onnx"`` (ONNX Runtime int8 v2,
         needs ``twoknow_text[onnx]``; exported once into the cache folder),
         ``"onnx-fp32"`` (ONNX Runtime float32: torch's vectors, no torch import
-        once exported), ``"onnx-int8-v1"`` (session 1's int8), ``"torch-bf16"``
+        once exported), ``"onnx-int8-v1"`` (the first int8 export, v1), ``"torch-bf16"``
         (cosine ≈ 1.000 to fp32; faster only on CPUs with AMX). See
         ``docs/embedding.md`` for what was measured.
     batch_size:

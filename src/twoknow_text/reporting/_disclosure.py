@@ -97,7 +97,7 @@ def suppress_small_subgroups(by_sub: pd.DataFrame, min_cell: int = DEFAULT_MIN_C
         if primary:
             notes.append(
                 f"By {b}: {len(primary)} subgroup(s) with fewer than {min_cell} respondents are suppressed (<{min_cell})"
-                + (f"; 1 more is suppressed so that the hidden one cannot be recovered from the totals"
+                + ("; 1 more is suppressed so that the hidden one cannot be recovered from the totals"
                    if complementary else "")
                 + "."
             )

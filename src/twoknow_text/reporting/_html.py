@@ -1,9 +1,11 @@
 """One self-contained HTML report: tables and plotly figures, no network.
 
+The page is the template ``templates/coding_report.html.j2`` (autoescaped,
+the shared stylesheet and palette, see :mod:`twoknow_text._pages`).
 plotly.js is inlined once (about 4.6 MB) so the file opens offline and never
 reaches for a CDN. Every piece of text from the data (labels, ids, subgroup
-values) is HTML-escaped; plotly receives escaped labels too, because it
-renders a subset of HTML tags inside labels.
+values) is HTML-escaped by the template; plotly receives escaped labels too,
+because it renders a subset of HTML tags inside labels.
 """
 
 from __future__ import annotations
@@ -14,22 +16,10 @@ import math
 
 import pandas as pd
 
+from .._pages import PALETTE, figure_html, render_page
 from ._tables import FrequencyReport
 
 __all__ = ["render_html"]
-
-_PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F")
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
-h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}
-table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem}
-th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}th{background:#f4f4f4}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.note{background:#fff7e0;border-left:4px solid #e0a800;padding:.5rem .8rem;margin:.8rem 0}
-.meta{color:#555;font-size:.9rem}
-"""
-
 
 def _e(x: object) -> str:
     return html.escape("" if x is None else str(x), quote=True)
@@ -44,50 +34,35 @@ def _n(x: object) -> str:
     return "" if x is None or pd.isna(x) else str(x)
 
 
-def _freq_table(df: pd.DataFrame, extra: list[str] = ()) -> str:
-    head = [*extra, "Level", "Id", "Label", "Answers", "Respondents", "of", "Share", "95% CI"]
-    out = ["<table><thead><tr>", *[f"<th>{_e(h)}</th>" for h in head], "</tr></thead><tbody>"]
-    for r in df.itertuples(index=False):
-        cells = [f"<td>{_e(getattr(r, c))}</td>" for c in extra]
-        cells += [
-            f"<td>{_e(r.level)}</td>",
-            f"<td><code>{_e(r.id)}</code></td>",
-            f"<td>{_e(r.label)}</td>",
-            f"<td class=num>{_n(r.n_answers)}</td>",
-            f"<td class=num>{_n(r.n_respondents)}</td>",
-            f"<td class=num>{_n(r.respondents_total)}</td>",
-            f"<td class=num>{_pct(r.share)}</td>",
-            f"<td class=num>{_pct(r.ci_low)}&ndash;{_pct(r.ci_high)}</td>",
-        ]
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+def _freq_rows(df: pd.DataFrame, extra: list[str] = ()) -> list[dict[str, object]]:
+    """Rows of a frequency table as plain values (the template escapes them); suppressed counts are empty."""
+    return [
+        {"extra": [getattr(r, c) for c in extra], "level": r.level, "id": r.id, "label": r.label,
+         "n_answers": _n(r.n_answers), "n_respondents": _n(r.n_respondents),
+         "respondents_total": _n(r.respondents_total),
+         "share": _pct(r.share), "ci_low": _pct(r.ci_low), "ci_high": _pct(r.ci_high)}
+        for r in df.itertuples(index=False)
+    ]
 
 
-def _codebook_table(rep: FrequencyReport) -> str:
+def _subgroup_extra(rep: FrequencyReport) -> list[str]:
+    return ["subgroup_value", "suppressed"] if "suppressed" in rep.by_subgroup.columns else ["subgroup_value"]
+
+
+def _codebook_rows(rep: FrequencyReport) -> list[dict[str, object]]:
     """The codes counted, with their definitions, so the report reads on its own."""
     cb = rep.codebook
     listed = set(rep.frequencies.loc[rep.frequencies["level"] == "code", "id"])
     cat_label = {c.id: c.label for c in cb.categories}
-    out = [
-        f"<h2>Codebook</h2><p class=meta>{_e(cb.name)} version {_e(cb.version)}.</p>",
-        "<table><thead><tr><th>Category</th><th>Id</th><th>Label</th><th>Status</th><th>Definition</th></tr></thead><tbody>",
-    ]
-    for c in cb.codes:
-        if c.id in listed:
-            out.append(
-                f"<tr><td>{_e(cat_label[c.category])}</td><td><code>{_e(c.id)}</code></td><td>{_e(c.label)}</td>"
-                f"<td>{_e(c.status)}</td><td>{_e(c.definition)}</td></tr>"
-            )
-    out.append("</tbody></table>")
-    return "".join(out)
+    return [{"category": cat_label[c.category], "id": c.id, "label": c.label, "status": c.status,
+             "definition": c.definition} for c in cb.codes if c.id in listed]
 
 
 def _figures(rep: FrequencyReport) -> list[tuple[str, object]]:
     import plotly.graph_objects as go
 
     cats = [c.id for c in rep.codebook.categories]
-    color = {c: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(cats)}
+    color = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(cats)}
     cat_label = {c.id: c.label for c in rep.codebook.categories}
     figs: list[tuple[str, object]] = []
 
@@ -177,53 +152,27 @@ def _figures(rep: FrequencyReport) -> list[tuple[str, object]]:
 
 
 def render_html(rep: FrequencyReport, *, title: str | None = None) -> str:
-    """The report as one HTML string (plotly.js inlined once, all text escaped)."""
-    import plotly.io as pio
-
+    """The report as one HTML string (plotly.js inlined once, all text escaped by the template)."""
     cb = rep.codebook
-    title = title or f"Coding report: {cb.name} {cb.version}"
-    created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    parts = [
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
-        "<meta name=viewport content='width=device-width,initial-scale=1'>",
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{_e(title)}</h1>",
-        f"<p class=meta>Source of codes: <strong>{_e(rep.source.label)}</strong>. "
-        f"{rep.n_answers} coded answers from {rep.n_respondents} respondents "
-        f"({rep.n_answers_in_corpus} answers in the corpus). Shares are of respondents, with "
-        f"{int(rep.confidence * 100)}% Wilson score intervals. Created {created}.</p>",
-    ]
-    for n in rep.notes:
-        parts.append(f"<div class=note>{_e(n)}</div>")
-    from plotly.offline import get_plotlyjs
-
-    # plotly.js goes in once, before any figure, so figures may appear in any order
-    parts.insert(
-        3,
-        "<script type='text/javascript'>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>"
-        f"<script type='text/javascript'>{get_plotlyjs()}</script>",
+    freq = rep.frequencies
+    return render_page(
+        "coding_report.html.j2",
+        title=title or f"Coding report: {cb.name} {cb.version}",
+        source=rep.source.label,
+        n_answers=rep.n_answers,
+        n_respondents=rep.n_respondents,
+        n_answers_in_corpus=rep.n_answers_in_corpus,
+        confidence_pct=int(rep.confidence * 100),
+        ci_header=f"{int(rep.confidence * 100)}% CI",
+        created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        notes=list(rep.notes),
+        figures={name: figure_html(fig, div_id=f"fig-{name}") for name, fig in _figures(rep)},
+        categories=_freq_rows(freq[freq["level"] == "category"]),
+        codes=_freq_rows(freq[freq["level"] == "code"]),
+        subgroups=[{"name": b, "extra": _subgroup_extra(rep),
+                    "rows": _freq_rows(rep.by_subgroup[rep.by_subgroup["subgroup"] == b], extra=_subgroup_extra(rep))}
+                   for b in rep.by],
+        codebook_name=cb.name,
+        codebook_version=cb.version,
+        codebook_rows=_codebook_rows(rep),
     )
-    fig_html = {
-        name: pio.to_html(
-            fig, full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True},
-            div_id=f"fig-{name}",
-        )
-        for name, fig in _figures(rep)
-    }
-    parts += ["<h2>Factor categories</h2>", fig_html.get("categories", "")]
-    parts.append(_freq_table(rep.frequencies[rep.frequencies["level"] == "category"]))
-    parts += ["<h2>Codes</h2>", fig_html.get("codes", "")]
-    parts.append(_freq_table(rep.frequencies[rep.frequencies["level"] == "code"]))
-    for b in rep.by:
-        parts.append(f"<h2>By {_e(b)}</h2>")
-        parts.append(fig_html.get(f"by_{b}", ""))
-        sub = rep.by_subgroup[rep.by_subgroup["subgroup"] == b]
-        parts.append(_freq_table(sub, extra=["subgroup_value", "suppressed"] if "suppressed" in sub.columns
-                                 else ["subgroup_value"]))
-    if "cooccurrence" in fig_html:
-        parts += ["<h2>Co-occurrence</h2>", fig_html["cooccurrence"]]
-    parts.append(_codebook_table(rep))
-    parts.append(
-        "<p class=meta>Made with twoknow_text. The tables hold counts only; no answer text is included.</p></body></html>"
-    )
-    return "\n".join(parts)

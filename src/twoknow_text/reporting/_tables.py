@@ -206,6 +206,16 @@ def _frequencies(answers: pd.DataFrame, applied: pd.DataFrame, cb: Codebook, cod
     return df[_FREQ_COLS]
 
 
+def check_confidence(confidence: float) -> None:
+    """Refuse (ConfigError E106) a confidence level outside (0, 1), e.g. 1.5 or 95."""
+    if not (isinstance(confidence, (int, float)) and 0 < confidence < 1):
+        from ..errors import ConfigError
+
+        raise ConfigError(
+            "E106", f"The confidence level must be between 0 and 1, e.g. 0.95 (got {confidence!r})."
+        )
+
+
 def frequency_report(
     codings: pd.DataFrame,
     corpus: Corpus,
@@ -237,6 +247,7 @@ def frequency_report(
     >>> rep = frequency_report(codings, corpus, load_codebook(), coder="majority")  # doctest: +SKIP
     >>> rep.frequencies.query("level == 'category'")[["id", "share", "ci_low", "ci_high"]]  # doctest: +SKIP
     """
+    check_confidence(confidence)
     checked = check_codings(codings, codebook, known_ids=set(corpus.ids), on_unknown=unknown_codes)
     rows, source = select_codes(checked, coder, adjudicated_label=adjudicated_label)
     frame = corpus.to_frame().drop(columns=["text"])

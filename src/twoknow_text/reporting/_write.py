@@ -7,15 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_open, write_table
+from .._io import OutputSet, atomic_open, check_output_paths, output_set, write_table
 from ..codebook import load_codebook
 from ..codebook._codings import read_codings
 from ..errors import CodebookError
-from ..manifest import write_manifest
 from ..records import Corpus
 from ._disclosure import DEFAULT_MIN_CELL, check_by_manifest
 from ._html import render_html
-from ._tables import FrequencyReport, frequency_report
+from ._tables import FrequencyReport, check_confidence, frequency_report
 
 __all__ = ["write_report", "report_files", "read_deidentified"]
 
@@ -26,20 +25,26 @@ def write_report(rep: FrequencyReport, out_dir: str | os.PathLike[str], *, title
     """Write ``frequencies.csv``, ``frequencies_by_subgroup.csv``,
     ``cooccurrence.csv`` and ``report.html`` into ``out_dir``, atomically.
     Every CSV carries a ``source`` column saying which codes it counts."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_set() as oset:
+        return _write_report(rep, Path(out_dir), oset, title=title)
+
+
+def _write_report(rep: FrequencyReport, out: Path, oset: OutputSet, *, title: str | None = None) -> dict[str, Path]:
     freq = rep.frequencies.copy()
     freq["source"] = rep.source.label
     sub = rep.by_subgroup.copy()
     sub["source"] = rep.source.label
     paths = {
-        "frequencies": write_table(freq, out / "frequencies.csv"),
-        "by_subgroup": write_table(sub, out / "frequencies_by_subgroup.csv"),
-        "cooccurrence": write_table(rep.cooccurrence.reset_index(), out / "cooccurrence.csv"),
+        "frequencies": out / "frequencies.csv",
+        "by_subgroup": out / "frequencies_by_subgroup.csv",
+        "cooccurrence": out / "cooccurrence.csv",
+        "html": out / "report.html",
     }
-    with atomic_open(out / "report.html") as fh:
+    write_table(freq, oset.path(paths["frequencies"]), for_people=True)
+    write_table(sub, oset.path(paths["by_subgroup"]), for_people=True)
+    write_table(rep.cooccurrence.reset_index(), oset.path(paths["cooccurrence"]), for_people=True)
+    with atomic_open(oset.path(paths["html"])) as fh:
         fh.write(render_html(rep, title=title))
-    paths["html"] = out / "report.html"
     return paths
 
 
@@ -54,14 +59,21 @@ def read_deidentified(
     manifest must match the file's bytes (``verify_deidentified``), so an
     unprocessed or edited file is refused (coded DeidError).
     """
+    return _read_deidentified(path, options, verify=verify, **read_kwargs)[0]
+
+
+def _read_deidentified(
+    path: str | os.PathLike[str], options: Any = None, *, verify: bool = True, **read_kwargs: Any
+) -> tuple[Corpus, Any]:
+    """:func:`read_deidentified` with the read's :class:`~twoknow_text.reading.ReadReport`."""
     from ..reading import read_survey
 
     if verify:
         from ..deid import verify_deidentified
 
         verify_deidentified(path)
-    corpus, _ = read_survey(path, options, **read_kwargs)
-    return Corpus(list(corpus), deidentified=verify)
+    corpus, read_report = read_survey(path, options, **read_kwargs)
+    return Corpus(list(corpus), deidentified=verify), read_report
 
 
 def report_files(
@@ -87,18 +99,30 @@ def report_files(
     refused (E770); see :func:`~twoknow_text.reporting.frequency_report` for
     ``min_cell``.
     """
+    check_confidence(confidence)  # before reading anything
+    out = Path(out_dir)
+    check_output_paths(files=[out / n for n in (*OUTPUT_NAMES, "manifest.json")], folders=[out])
     if verify:
         check_by_manifest(corpus, by)
     cb = load_codebook(codebook)
-    corp = read_deidentified(corpus, read_options, verify=verify, **read_kwargs)
+    corp, read_report = _read_deidentified(corpus, read_options, verify=verify, **read_kwargs)
     if not len(corp):
         raise CodebookError("E755", f"The corpus file {Path(corpus).name} holds no answers.")
     rep = frequency_report(read_codings(codings), corp, cb, coder=coder, by=by, confidence=confidence,
                            unknown_codes=unknown_codes, min_cell=min_cell)
-    paths = write_report(rep, out_dir)
     inputs = [codings, corpus] + ([codebook] if codebook else [])
-    write_manifest(
-        Path(out_dir) / "manifest.json",
+    with output_set() as oset:  # tables, page and manifest land together, manifest last
+        paths = _write_report(rep, out, oset)
+        _report_manifest(oset, out, rep, cb, inputs, paths, coder=coder, by=by, confidence=confidence,
+                         unknown_codes=unknown_codes, min_cell=min_cell, read_report=read_report)
+    return rep, paths
+
+
+def _report_manifest(oset: OutputSet, out: Path, rep: FrequencyReport, cb: Any, inputs: list[Any],
+                     paths: dict[str, Path], *, coder: str | None, by: Sequence[str], confidence: float,
+                     unknown_codes: str, min_cell: int, read_report: Any) -> None:
+    oset.write_manifest(
+        out / "manifest.json",
         command="report",
         inputs=inputs,
         config={"coder": coder, "by": list(by), "confidence": confidence, "unknown_codes": unknown_codes,
@@ -107,6 +131,5 @@ def report_files(
                 "codebook_version": cb.version},
         outputs=list(paths.values()),
         extra={"stage": "report", "source": rep.source.label, "n_respondents": rep.n_respondents,
-               "n_answers": rep.n_answers},
+               "n_answers": rep.n_answers, "read": read_report.manifest_record()},
     )
-    return rep, paths

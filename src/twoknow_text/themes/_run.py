@@ -1,6 +1,8 @@
 """`run_themes`: read → de-identify → embed → themes → files. Used by `twoknow themes` and notebooks.
 
-Outputs in ``out_dir`` (each written atomically):
+Outputs in ``out_dir``, written as one output set (``twoknow_text._io.output_set``:
+all files land together, ``manifest.json`` last, or none does; its
+``outputs_sha256`` lets readers refuse a mixed or changed set):
 
 - ``assignments.csv``: response_id, theme_id, theme_label, probability
 - ``themes.csv``: theme_id, label, top_words, size, representative_1..3, code_id
@@ -22,10 +24,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .._io import write_table
+from .._io import check_output_paths, output_set, write_table
 from ..config import StrictModel, load_config
 from ..errors import ThemeError
-from ..manifest import write_manifest
 from ..records import Corpus
 
 __all__ = ["ThemesConfig", "ZeroShotCode", "ThemesResult", "run_themes", "load_themes_config", "default_config_path"]
@@ -180,6 +181,39 @@ def _warm_up(model: Any) -> float:
     return time.perf_counter() - t
 
 
+def _watch_parent(parent_pid: int, interval: float = 0.5) -> None:
+    """End this process as soon as ``parent_pid`` is gone (the worker must not outlive the run)."""
+    while True:
+        time.sleep(interval)
+        if os.getppid() != parent_pid:
+            os._exit(3)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Set up the de-identification worker: it dies with its parent and leaves Ctrl-C to it.
+
+    A parent killed outright (SIGKILL, out of memory) cannot stop its worker,
+    which holds the raw answers in memory; a daemon thread polls the parent
+    id and ends the worker within half a second of the parent's death. On
+    Linux the kernel also sends SIGKILL at the parent's death
+    (``PR_SET_PDEATHSIG``). Ctrl-C reaches the whole process group: the
+    worker ignores it, and the parent, on its ``KeyboardInterrupt``, stops it.
+    """
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # the parent died before this ran
+        os._exit(3)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="twoknow-parent-watch", daemon=True).start()
+
+
 def _deidentify_in_worker(corpus: Corpus, deid_config: Any, key_file: Any) -> tuple[Corpus, Any]:
     """The worker process's job (a top-level function, so it pickles)."""
     models = getattr(deid_config, "spacy_models", None) or {}
@@ -253,7 +287,8 @@ def _deidentify_while_loading(
     deid_config = load_deid_config(deid_config)
     if key_file is not None:
         load_key(key_file)
-    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"),
+                                  initializer=_worker_init, initargs=(os.getpid(),))
     try:
         with _main_module_hidden():  # the worker process starts here
             future = pool.submit(_deidentify_in_worker, corpus, deid_config, key_file)
@@ -293,13 +328,16 @@ def run_themes(
     embedder: Any = None,
     progress: Callable[[str], None] | None = None,
     input_path: str | os.PathLike[str] | None = None,
+    read_report: Any = None,
 ) -> ThemesResult:
     """Find themes in a survey export or a :class:`Corpus` and write the outputs.
 
     Answers are de-identified first (``twoknow_text.deid.deidentify``) unless
     the corpus is already marked de-identified or ``already_deidentified=True``
     (the user's statement, recorded in the manifest). ``input_path`` names
-    the file a given corpus was read from (hashed into the manifest).
+    the file a given corpus was read from (hashed into the manifest) and
+    ``read_report`` the :class:`~twoknow_text.reading.ReadReport` of that
+    read (its settings, encoding confidence and counts go into the manifest).
     The model sees each pseudonym as its type only (``[PERSON_K7Q2MX]`` →
     ``[PERSON]``, :func:`~twoknow_text.deid.pseudonyms.without_codes`), so
     the themes do not depend on the pseudonym key: without a ``key_file``
@@ -311,10 +349,12 @@ def run_themes(
     cfg = config if isinstance(config, ThemesConfig) else load_themes_config(config)
     say = progress or (lambda msg: None)
     out = Path(out_dir)
+    # the outputs must be writable before minutes of work, not after (E040-E042)
+    check_output_paths(files=[out / n for n in ("assignments.csv", "themes.csv", "report.html", "manifest.json")],
+                       folders=[out] + ([out / "model"] if cfg.save_model else []))
     timings: dict[str, float] = {}
     t_all = time.perf_counter()
     inputs: list[Path] = []
-    read_report = None
 
     t = time.perf_counter()
     if isinstance(input, Corpus):
@@ -370,38 +410,38 @@ def run_themes(
     say("writing outputs")
     from ._report import write_report
 
-    files = {
-        "assignments": write_table(model.assignments(corpus.ids), out / "assignments.csv"),
-        "themes": write_table(model.themes_, out / "themes.csv"),
-    }
-    src = input_path if input_path is not None else (None if isinstance(input, Corpus) else input)
-    summary = {"input": Path(src).name if src is not None else "corpus", "de-identified by": deid_by}
-    files["report"] = write_report(model, out / "report.html", title="Themes", summary=summary)
-    if cfg.save_model:
-        files["model"] = model.save(out / "model")
-    timings["write"] = time.perf_counter() - t
-    timings["total"] = time.perf_counter() - t_all
-    extra = {
-        "stage": "themes",
-        "n_answers": len(corpus),
-        "n_themes": model.n_themes_,
-        "outlier_share": round(model.outlier_share_, 4),
-        "outliers_before_reduction": model.n_outliers_raw_,
-        "deidentified_by": deid_by,
-        "embedding_model": getattr(model.embedder, "model_id", None),
-        "embedding": _stats_dict(stats),
-        "timings_s": {k: round(v, 2) for k, v in {**timings, **{f"fit.{k}": v for k, v in model.timings_.items()}}.items()},
-        "outputs_sha256": {},
-    }
-    from ..manifest import file_sha256
-
-    extra["outputs_sha256"] = {p.name: file_sha256(p) for k, p in files.items() if k != "model"}
-    if deid_report is not None:
-        # counts only: the review list and per-answer flags stay in the deid report
-        extra["deid"] = {k: getattr(deid_report, k, None) for k in ("n_answers", "n_answers_with_identifiers", "n_spans", "counts_by_type")}
-    files["manifest"] = write_manifest(
-        out / "manifest.json", command="themes", inputs=inputs, config=cfg.model_dump(mode="json"),
-        seeds={"random_state": model.seed_}, outputs=[p for k, p in files.items() if k != "model"], extra=extra,
-    )
+    # One output set: every file lands together, manifest last, or none does (Ctrl-C, a full disk).
+    with output_set() as oset:
+        files = {"assignments": out / "assignments.csv", "themes": out / "themes.csv", "report": out / "report.html"}
+        write_table(model.assignments(corpus.ids), oset.path(files["assignments"]))
+        write_table(model.themes_, oset.path(files["themes"]), for_people=True)
+        src = input_path if input_path is not None else (None if isinstance(input, Corpus) else input)
+        summary = {"input": Path(src).name if src is not None else "corpus", "de-identified by": deid_by}
+        write_report(model, oset.path(files["report"]), title="Themes", summary=summary)
+        if cfg.save_model:
+            files["model"] = out / "model"
+            model.save(oset.path(files["model"], folder=True))
+        timings["write"] = time.perf_counter() - t
+        timings["total"] = time.perf_counter() - t_all
+        extra = {
+            "stage": "themes",
+            "n_answers": len(corpus),
+            "n_themes": model.n_themes_,
+            "outlier_share": round(model.outlier_share_, 4),
+            "outliers_before_reduction": model.n_outliers_raw_,
+            "deidentified_by": deid_by,
+            "embedding_model": getattr(model.embedder, "model_id", None),
+            "embedding": _stats_dict(stats),
+            "timings_s": {k: round(v, 2) for k, v in {**timings, **{f"fit.{k}": v for k, v in model.timings_.items()}}.items()},
+        }
+        if read_report is not None:
+            extra["read"] = read_report.manifest_record()
+        if deid_report is not None:
+            # counts only: the review list and per-answer flags stay in the deid report
+            extra["deid"] = {k: getattr(deid_report, k, None) for k in ("n_answers", "n_answers_with_identifiers", "n_spans", "counts_by_type")}
+        files["manifest"] = oset.write_manifest(
+            out / "manifest.json", command="themes", inputs=inputs, config=cfg.model_dump(mode="json"),
+            seeds={"random_state": model.seed_}, outputs=[p for k, p in files.items() if k != "model"], extra=extra,
+        )
     return ThemesResult(model=model, corpus=corpus, out_dir=out, files=files, timings=timings,
                         deid_report=deid_report, read_report=read_report)

@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +77,13 @@ def save_model(model, path: str | os.PathLike[str]) -> Path:
     from safetensors.numpy import save_file
 
     model._check_fitted()
+    from .._io import _part_path, clean_stale_parts
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    clean_stale_parts(target.parent)
+    tmp = _part_path(target)
+    tmp.mkdir()
     try:
         emb_ref = _embedder_ref(model.embedder_)
         import logging
@@ -127,8 +130,7 @@ def save_model(model, path: str | os.PathLike[str]) -> Path:
         # Swap in: the old folder (if any) is moved aside first, then removed.
         old = None
         if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
+            old = _part_path(target)
             os.replace(target, old)
         os.replace(tmp, target)
         if old is not None:
@@ -157,13 +159,18 @@ def load_model(path: str | os.PathLike[str], embedder: Any = None):
     if not (p / _JSON).is_file() or not (p / _ARRAYS).is_file() or not (p / _BT).is_dir():
         raise ModelError("E351", f"'{p.name}' is not a saved ThemeModel (missing {_JSON}, {_ARRAYS} or {_BT}/).")
     manifest = p / "manifest.json"
-    if manifest.is_file():
+    if not manifest.is_file():
+        raise ModelError("E353", f"Model '{p.name}' has no manifest.json (an unfinished save or files copied "
+                         "without it); save the model again.")
+    try:
         with open(manifest, encoding="utf-8") as fh:
             recorded = json.load(fh).get("files", {})
-        for rel, sha in recorded.items():
-            f = p / rel
-            if not f.is_file() or file_sha256(f) != sha:
-                raise ModelError("E353", f"Model file '{rel}' is missing or changed since it was saved.")
+    except (OSError, ValueError, AttributeError):
+        raise ModelError("E353", f"Model '{p.name}': manifest.json is not readable.") from None
+    for rel, sha in recorded.items():
+        f = p / rel
+        if not f.is_file() or file_sha256(f) != sha:
+            raise ModelError("E353", f"Model file '{rel}' is missing or changed since it was saved.")
     try:
         with open(p / _JSON, encoding="utf-8") as fh:
             meta = json.load(fh)
