@@ -926,11 +926,14 @@ class ThreemaIdRecognizer(TwoknowPatternRecognizer):
 
 @functools.lru_cache(maxsize=4096)
 def _is_word(word: str, language: str) -> bool:
-    """``word`` is an ordinary word in ``language`` or English (the packaged common-word lexicon,
-    :meth:`twoknow_text.deid.lexicon.Lexicon.is_word`)."""
+    """``word`` is one of the common words of ``language`` or English (the packaged common-word
+    lexicon, :meth:`twoknow_text.deid.lexicon.Lexicon.common_words`; exact forms only: a compound
+    ending in a word, "ECHOECHO", is no word)."""
     from twoknow_text.deid.lexicon import get_lexicon
 
-    return get_lexicon().is_word(word, language)
+    lex = get_lexicon()
+    w = word.casefold()
+    return w in lex.common_words(language) or w in lex.common_words("en")
 
 
 # "@everyone" and friends: Discord/Slack mentions and shorthand, not a person.
