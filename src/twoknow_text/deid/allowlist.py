@@ -49,7 +49,7 @@ TOOL_WORDS: frozenset[str] = frozenset(
     channel channels server servers chat chats messenger forum forums board boards site sites website
     websites page pages account accounts client clients service services link links search engine
     engines platform platforms community communities room rooms thread threads feed bot bots
-    messages message dms dm stories story profile profiles and or""".split()
+    messages message dms dm stories story profile profiles and or id ids""".split()
 )
 
 #: Ordinary time phrases: frequency, time of day, duration. Never identifying.

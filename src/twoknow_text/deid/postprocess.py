@@ -52,7 +52,7 @@ def postprocess(
                 s = _trim(text, s)
             if s is None or allow.is_allowed(text[s.start : s.end]):
                 continue
-            if s.recognizer == NER_RECOGNIZER and _ner_false_alarm(text, s):
+            if s.recognizer == NER_RECOGNIZER and _ner_false_alarm(text, s, lang):
                 continue
         elif text[s.start : s.end].casefold() in allow.terms:
             continue
@@ -90,26 +90,27 @@ def _whole_words(text: str, s: DetectedSpan) -> DetectedSpan:
     return DetectedSpan(s.entity_type, start, end, s.score, s.recognizer)
 
 
-def _ner_false_alarm(text: str, s: DetectedSpan) -> bool:
-    """A one-word NER span that is an ordinary English word or an acronym, not a name.
+def _ner_false_alarm(text: str, s: DetectedSpan, lang: str = "en") -> bool:
+    """A one-word NER span that is an ordinary word or an acronym, not a name.
 
     The small English model tags "Groups", "IP" or a sentence-initial
-    "Loneliness" as names or organisations; a word the name/place lexicon
-    knows is kept unless it is far more common as a word ("Will", "Hope" as
-    words are kept only when NER saw more than one word).
+    "Loneliness" as names or organisations (the French one "Solitude"); a
+    word the name/place lexicon knows is kept unless it is far more common as
+    a word ("Will", "Hope" as words are kept only when NER saw more than one
+    word).
     """
     value = text[s.start : s.end]
     words = _WORD.findall(value)
     if len(words) != 1:
         return False
     w = words[0]
-    if w.isupper() and len(w) <= 4:
-        return s.entity_type != "LOCATION" or get_lexicon().lookup(w, "en") is None
-    z = english_zipf(w.casefold())
     lex = get_lexicon()
-    entry = lex.lookup(w, "en")
+    if w.isupper() and len(w) <= 4:
+        return s.entity_type != "LOCATION" or lex.lookup(w, lang) is None
+    z = english_zipf(w.casefold())
+    entry = lex.lookup(w, lang)
     if entry is None:
-        return z >= 4.0
+        return z >= 4.0 or (lang != "en" and lex.is_word(w, lang))
     if entry.population >= 15000:
         return z >= 5.5  # "Helsinki" is common in Finnish because it is a city
     # a word of another survey language in a short answer read as English ("Mitt", "Una")
