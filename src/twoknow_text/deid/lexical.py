@@ -96,7 +96,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "nb": {
         "handle": ("jeg het", "het jeg", "heter jeg", "kalte meg selv", "kallenavn", "brukernavn", "alias", "nick", "kall meg", "kalte meg", "kjent som"),
-        "name": ("kona", "kone", "mannen", "mann", "sønn", "datter", "bror", "søster", "mor", "far", "venn",
+        "name": ("samboeren", "kjæresten", "kona", "kone", "mannen", "mann", "sønn", "datter", "bror", "søster", "mor", "far", "venn",
                  "venninne", "kjæreste", "samboer", "kollega", "sjef", "terapeut", "psykolog", "lege", "nabo", "heter", "jeg heter",
                  "mitt navn er", "fetter", "kusine"),
         "place": ("bor i", "bodde i", "kommer fra", "flyttet til", "vokste opp i", "født i", "fra"),
@@ -165,7 +165,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "name": ("żona", "żoną", "mąż", "mężem", "syn", "synem", "córka", "córką", "brat", "bratem", "siostra",
                  "siostrą", "mama", "mamą", "matka", "tata", "ojciec", "przyjaciel", "przyjaciółka", "kolega",
                  "koleżanka", "dziewczyna", "chłopak", "partner", "partnerka", "szef", "terapeuta", "terapeutka",
-                 "sąsiad", "sąsiadka", "psycholog", "psycholożka", "lekarz", "lekarka", "imieniu", "nazywam się", "mam na imię", "kuzyn", "kuzynka", "pan", "pani",
+                 "sąsiad", "sąsiadka", "ma na imię", "ma na imie", "mam na imie", "psycholog", "psycholożka", "lekarz", "lekarka", "imieniu", "nazywam się", "mam na imię", "kuzyn", "kuzynka", "pan", "pani",
                  "panem", "panią"),
         "place": ("mieszkam w", "mieszkam we", "mieszkałem w", "mieszkałam w", "jestem z", "pochodzę z",
                   "przeprowadziłem się do", "przeprowadziłam się do", "wychowałem się w", "wychowałam się w",
@@ -314,7 +314,7 @@ def _norm(lang: str | None) -> str:
 _COPULA = (r"(?:was|is|were|became|used\s+to\s+be|oli|on|olen|var|är|er|war|ist|lautet|lautete|era|es|fue|"
            r"était|est|c'est|é|foi|è|to|jest|był|była|było|bija|ir|buvo|yra|oli|был|была|было|это|byl|byla|je|"
            r"ble|blev|werd|wordt|as|była|buvo|bija|knew|knows|told|said|helped|was|wusste|visste|vidste|sabía|sabia|"
-           r"sapeva|savait|wist|wiedział|wiedziała|tiesi|teadis|zināja|žinojo|знал|знала)")
+           r"sapeva|savait|wist|wiedział|wiedziała|tiesi|teadis|zināja|žinojo|знал|знала|byla|byl|була|був)")
 _BRIDGE = {
     "name": re.compile(r"(?:\s*[,:\-–—]?\s*)(?:(?:is|was|called|named|heter|hedder|heißt|heet|se\s+llama|"
                        r"s'appelle|chamado|chamada|si\s+chiama|nimeltä|nimeltään|nimega|vārdā|vardu|по\s+имени|"
@@ -612,7 +612,8 @@ def _lexicon_spans(text: str, lang: str, allow: AllowList, lex: Lexicon, *, ner_
 
 def _by_ending(word: str, lang: str, lex: Lexicon) -> LexiconEntry | None:
     """A town or given name in a case the dictionary forms miss, when the word itself is no ordinary word."""
-    if len(word) < 5 or lex.is_word(word, lang) or english_zipf(word.casefold()) >= 3.0:
+    # the exact word only: a town's case form starts with the town, which is a common word itself
+    if len(word) < 5 or lex.is_word(word, lang, inflected=False) or english_zipf(word.casefold()) >= 3.0:
         return None
     entry = lex.lookup_by_ending(word, lang)
     if entry is None or lex.max_zipf(entry.lemma) >= 4.8:

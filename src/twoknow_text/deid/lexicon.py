@@ -47,12 +47,14 @@ CASE_ENDINGS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                "na": "|e|i", "nä": "|e|i", "aan": "a", "ään": "ä", "iin": "i", "een": "e", "oon": "o", "uun": "u"},
         "et": {"s": "", "st": "", "sse": "", "l": "", "lt": "", "le": "", "ks": "", "ga": "", "ni": "", "na": "",
                "ta": ""},
-        "lv": {"ā": "a", "ē": "e", "īs": "is", "ī": "s|is", "ū": "us", "os": "i", "ās": "as", "ēs": "es"},
+        "lv": {"ā": "a", "ē": "e", "īs": "is", "ī": "s|is", "ū": "us", "os": "i", "ās": "as", "ēs": "es",
+               "as": "a", "es": "e", "a": "s"},
         "lt": {"uje": "us", "yje": "ys|is", "oje": "a|as", "ėje": "ė", "e": "as|is|ė", "iuose": "iai", "uose": "ai",
-               "ose": "os|ai", "o": "as|a", "ą": "as|a", "ų": "ai|os|iai"},
-        "pl": {"ie": "|a|e", "u": "", "niu": "ń", "ach": "e|y|i", "owie": "ów", "i": "ia|a", "em": "", "a": "",
-               "iu": "", "cach": "ce", "ze": "ga"},
-        "ru": {"е": "|а|я|о", "и": "ь|а|я|и", "у": "а|", "ом": "", "ой": "а", "ю": "я"},
+               "ose": "os|ai", "o": "as|a", "ą": "as|a", "ų": "ai|os|iai", "io": "ys|is|ius", "os": "a|ė",
+               "ės": "ė", "aus": "us"},
+        "pl": {"ie": "|a|e", "u": "", "niu": "ń", "ach": "e|y|i", "owie": "ów", "owa": "ów", "i": "ia|a", "em": "",
+               "a": "", "iu": "", "cach": "ce", "ze": "ga", "y": "a|e"},
+        "ru": {"е": "|а|я|о", "и": "ь|а|я|и", "у": "а|", "ом": "", "ой": "а", "ю": "я", "а": "", "ы": "а"},
         "uk": {"і": "а|", "у": "а|", "ом": "", "ою": "а", "і ": "а"},
         "cs": {"ě": "a|", "e": "a|", "i": "|e|a", "u": "|a", "ě ": "o"},
         "de": {"s": ""}, "sv": {"s": ""}, "da": {"s": ""}, "nb": {"s": ""}, "nl": {"s": ""},
@@ -166,7 +168,7 @@ class Lexicon:
             return None
         return self.common_words(lang).get(word.casefold())
 
-    def is_word(self, word: str, lang: str) -> bool:
+    def is_word(self, word: str, lang: str, *, inflected: bool = True) -> bool:
         """Whether ``word`` is an ordinary word of ``lang`` or English: one of the common words,
         or, in a compounding language, a compound ending in one ("Työstressi", "Beratungsstelle")."""
         w = word.casefold()
@@ -175,7 +177,9 @@ class Lexicon:
             return True
         # an inflected form of a common word: a stem of 4+ letters and an ending of at most
         # 4 ("anonymiteten" <- "anonymitet", "igal" <- "iga" is too short to tell)
-        if len(w) >= 6 and any(w[:i] in common for i in range(max(4, len(w) - 4), len(w))):
+        if not inflected:
+            return False
+        if len(w) >= 6 and any(w[:i] in common for i in range(max(5, len(w) - 3), len(w))):
             return True
         if lang == "et" and len(w) >= 4 and any(w[:i] in common for i in range(max(3, len(w) - 3), len(w))):
             return True  # Estonian: lemmas only ("igal" <- "iga")
