@@ -598,7 +598,7 @@ def _lexicon_spans(text: str, lang: str, allow: AllowList, lex: Lexicon, *, ner_
         if full is not None:
             yield DetectedSpan("PERSON", m.start(), full, 0.7, "twoknow.lexicon.v1")
             continue
-        if entry.given and lex.max_zipf(entry.lemma) < 5.0 and i + 1 < len(words) \
+        if entry.given and _name_not_word(entry, lang, lex) and i + 1 < len(words) \
                 and _COPULA_RE.match(words[i + 1].group()) and not text[m.end() : words[i + 1].start()].strip():
             # "Søren var den ensete", "Rui era a única", "joaquín era": a name, then was/is
             yield DetectedSpan("PERSON", m.start(), m.end(), 0.6, "twoknow.lexicon.v1")
@@ -626,7 +626,7 @@ def _full_name(text: str, words: list[re.Match[str]], i: int, e: LexiconEntry, l
     """Where a given name followed by a surname ends ("Väinö Räsänen", "matthias zimmermann",
     "noortje van dijk"), at any position and in either case; None when word ``i`` does not start one."""
     first = words[i].group()
-    if not e.given or lex.max_zipf(e.lemma) >= 5.0:
+    if not e.given or not _name_not_word(e, lang, lex):
         return None
     j = i + 1
     while j < len(words) and words[j].group().casefold() in _PARTICLE_WORDS and j - i <= 3:
@@ -639,6 +639,8 @@ def _full_name(text: str, words: list[re.Match[str]], i: int, e: LexiconEntry, l
     last = words[j].group()
     if first[0].isupper() != last[0].isupper() or is_function_word(last, lang) or allow.is_allowed(last):
         return None
+    if first[0].islower() and max(lex.zipf(e.lemma, lang), english_zipf(first.casefold())) >= 5.0:
+        return None  # "niemand kende": a very common word that is also a name somewhere
     s = lex.lookup(last, lang)
     if s is not None:
         ok = (s.surname or s.given) and lex.max_zipf(s.lemma) < 5.0 and not (s.is_place and not s.is_name)
@@ -646,8 +648,16 @@ def _full_name(text: str, words: list[re.Match[str]], i: int, e: LexiconEntry, l
         ok = False
     else:  # a surname the lexicon lacks ("Zariņš"): not an ordinary word of the language or English
         ok = (len(last) >= 4 and not lex.is_word(last, lang) and english_zipf(last.casefold()) < 3.0
-              and (first[0].isupper() or lex.max_zipf(e.lemma) < 4.5 or not lex.is_word(first, lang)))
+              and (first[0].isupper() or lex.zipf(e.lemma, lang) < 4.5 or not lex.is_word(first, lang)))
     return words[j].end() if ok else None
+
+
+def _name_not_word(e: LexiconEntry, lang: str, lex: Lexicon) -> bool:
+    """A given name that is not a very common word of the answer's language (and, in English
+    answers, of English): "Antti" (5.1 in Finnish text, as a name) yes, "Will", "Hope" no."""
+    if lang == "en":
+        return lex.zipf(e.lemma, "en") < 5.0
+    return lex.zipf(e.lemma, lang) < 5.5 and lex.zipf(e.lemma, "en") < 5.5
 
 
 def _after_preposition(text: str, prev: re.Match[str], m: re.Match[str], lang: str) -> bool:
@@ -719,6 +729,6 @@ def _judge(text: str, start: int, word: str, e: LexiconEntry, lang: str, lex: Le
     if e.given and not noun_caps:
         limit = 5.1  # "ja Jukka oli", "told Mark": a capitalised given name mid-sentence
     common = max(z, z_en) if ner_language or noun_caps else z
-    if common < limit and zmax < 5.5 and (e.given or e.is_place or e.surname):
+    if common < limit and (zmax < 5.5 or (e.given and not noun_caps)) and (e.given or e.is_place or e.surname):
         return etype
     return None

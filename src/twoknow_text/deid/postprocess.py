@@ -292,7 +292,9 @@ def _ordinary_capitalised(word: str, lang: str) -> bool:
         return True
     lex = get_lexicon()
     entry = lex.lookup(word, lang)
-    if entry is not None and (entry.is_name or entry.is_place) and lex.max_zipf(entry.lemma) < 4.8:
+    # a known name or place that is not a very common word of this language ("Antti", "Anders" in
+    # Swedish: names are frequent in text because they are names; "Mitt", "Olin" are 5.6 and more)
+    if entry is not None and (entry.is_name or entry.is_place) and lex.zipf(entry.lemma, lang) < 5.5:
         return False
     return lex.is_word(word, lang)
 
