@@ -38,7 +38,7 @@ PINNED: dict[str, list[str]] = {
     ],
     'twoknow_text._io': [
         'OutputSet', 'PART_PREFIX', 'atomic_open', 'atomic_path', 'check_output_paths', 'clean_stale_parts',
-        'neutralise_formulas', 'output_set', 'read_table_file', 'restore_formulas', 'spreadsheet_safe',
+        'neutralise_formulas', 'output_set', 'read_table_file', 'replace_folder', 'restore_formulas', 'spreadsheet_safe',
         'unquote_formula', 'verify_output_set', 'write_json', 'write_table'
     ],
     'twoknow_text._interrupt': [

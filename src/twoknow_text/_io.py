@@ -39,6 +39,7 @@ __all__ = [
     "OutputSet",
     "PART_PREFIX",
     "read_table_file",
+    "replace_folder",
     "restore_formulas",
     "spreadsheet_safe",
     "unquote_formula",
@@ -262,15 +263,20 @@ class OutputSet:
             for target in order:
                 tmp = self._staged.pop(target)
                 if tmp.is_dir():
-                    old = None
-                    if target.exists():
-                        old = _part_path(target)
-                        os.replace(target, old)
-                    os.replace(tmp, target)
-                    if old is not None:
-                        shutil.rmtree(old, ignore_errors=True)
+                    replace_folder(tmp, target)
                 else:
                     os.replace(tmp, target)
+
+
+def replace_folder(tmp: Path, target: Path) -> None:
+    """Put folder ``tmp`` where ``target`` is: the old folder (if any) is moved aside first, then removed."""
+    old = None
+    if target.exists():
+        old = _part_path(target)
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -77,7 +77,7 @@ def save_model(model, path: str | os.PathLike[str]) -> Path:
     from safetensors.numpy import save_file
 
     model._check_fitted()
-    from .._io import _part_path, clean_stale_parts
+    from .._io import _part_path, clean_stale_parts, replace_folder
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -127,14 +127,7 @@ def save_model(model, path: str | os.PathLike[str]) -> Path:
                        seeds={"random_state": model.seed_},
                        outputs=[str(p.relative_to(tmp)) for p in files],
                        extra={"stage": "themes-model", "files": {str(p.relative_to(tmp)): file_sha256(p) for p in files}})
-        # Swap in: the old folder (if any) is moved aside first, then removed.
-        old = None
-        if target.exists():
-            old = _part_path(target)
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_folder(tmp, target)  # the old folder (if any) is moved aside first, then removed
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
