@@ -11,6 +11,27 @@ codes. See ``docs/autocode.md``.
 Error codes E800-E829 (``AutocodeError``).
 """
 
+from ._evaluate import code_lists, coverage_table, evaluate
 from ._model import METHODS, UNSURE, AutoCoder
+from ._store import load_model, model_version, save_model
 
-__all__ = ["AutoCoder", "METHODS", "UNSURE"]
+__all__ = ["AutoCoder", "METHODS", "UNSURE", "code_lists", "coverage_table", "evaluate", "load_model", "model_version",
+           "save_model", "codebook_descriptions"]
+
+
+def codebook_descriptions(codebook=None) -> dict[str, str]:  # noqa: ANN001
+    """``code id -> text`` for :meth:`AutoCoder.fit` from a codebook (default: the bundled 2KNOW one).
+
+    One line for the label and definition, then one per inclusion rule and
+    example: each line is embedded and the closest one counts.
+    """
+    from ..codebook import load_codebook
+
+    cb = codebook if hasattr(codebook, "codes") else load_codebook(codebook)
+    out = {}
+    for c in cb.codes:
+        if getattr(c, "status", "active") != "active":
+            continue
+        lines = [f"{c.label}: {c.definition}", *c.inclusion, *c.examples]
+        out[c.id] = "\n".join(" ".join(str(x).split()) for x in lines if str(x).strip())
+    return out
