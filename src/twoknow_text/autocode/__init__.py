@@ -11,12 +11,12 @@ codes. See ``docs/autocode.md``.
 Error codes E800-E829 (``AutocodeError``).
 """
 
-from ._evaluate import code_lists, coverage_table, evaluate
+from ._evaluate import code_lists, coverage_table, evaluate, predictions_table
 from ._model import METHODS, UNSURE, AutoCoder
 from ._store import load_model, model_version, save_model
 
 __all__ = ["AutoCoder", "METHODS", "UNSURE", "code_lists", "coverage_table", "evaluate", "load_model", "model_version",
-           "save_model", "codebook_descriptions"]
+           "save_model", "codebook_descriptions", "predictions_table"]
 
 
 def codebook_descriptions(codebook=None) -> dict[str, str]:  # noqa: ANN001

@@ -183,4 +183,23 @@ def coverage_table(P: np.ndarray, conf: np.ndarray, threshold: float, units: Seq
     return rows
 
 
-__all__ = ["UNSURE", "code_lists", "coverage_table", "evaluate"]
+__all__ = ["UNSURE", "code_lists", "coverage_table", "evaluate", "predictions_table"]
+
+
+def predictions_table(model: AutoCoder, responses: Sequence[Any], abstain: float | None = None) -> pd.DataFrame:
+    """One row per answer: ``response_id, codes`` (``;``-joined, or ``unsure``), ``confidence``, ``p_<code>``.
+
+    ``responses`` are :class:`~twoknow_text.records.Response` records (their
+    text is embedded, never written out).
+    """
+    ids = [r.response_id for r in responses]
+    P = model.predict_proba([r.text for r in responses])
+    decided = model.decide(P, abstain=abstain)
+    table = pd.DataFrame({
+        "response_id": ids,
+        "codes": [";".join(c) for c in decided],
+        "confidence": np.round(model.confidence(P), 4),
+    })
+    for c in P.columns:
+        table[f"p_{c}"] = np.round(P[c].to_numpy(), 4)
+    return table
