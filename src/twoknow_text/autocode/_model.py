@@ -215,6 +215,8 @@ class AutoCoder(BaseEstimator):
                 self.coef_[j], self.intercept_[j] = lr.coef_[0], lr.intercept_[0]
             elif self._has_description(j):
                 self.score_kind_[j] = 2
+            else:  # too few examples and no description: the (smoothed) training prevalence
+                self.calibration_[j] = (0.0, float(np.log((n_pos + 0.5) / (len(y) - n_pos + 0.5))))
         self._calibrate_zero_shot(S, Y, oof)
         self.threshold_ = self._choose_threshold(oof_p=self._calibrated(oof, S), Y=Y) if self.threshold == "auto" \
             else float(self.threshold)
