@@ -17,12 +17,12 @@ SAMPLE = resources.files("twoknow_text") / "data" / "sample"
 
 @pytest.fixture(scope="module")
 def coded():
-    """500 answers of the bundled sample with the three simulated coders' codes (deterministic subset)."""
+    """400 answers of the bundled sample with the three simulated coders' codes (deterministic subset)."""
     from twoknow_text.synth import load_sample
 
     codings = pd.read_csv(str(SAMPLE / "simulated_codings.csv"), dtype=str, keep_default_na=False)
     texts = {r.response_id: r.text for r in load_sample()}
-    units = sorted(set(codings["response_id"]) & set(texts))[:500]
+    units = sorted(set(codings["response_id"]) & set(texts))[:400]
     codings = codings[codings["response_id"].isin(units)]
     return codings, {u: texts[u] for u in units}
 
@@ -31,10 +31,10 @@ def coded():
 def fitted(embedder, coded):
     codings, texts = coded
     labels = code_lists(codings, "coder_a")
-    ids = sorted(labels)[:400]
+    ids = sorted(labels)[:320]
     model = AutoCoder(embedder=embedder, random_state=0, abstain=0.5)
     model.fit([texts[i] for i in ids], [labels[i] for i in ids], codebook_descriptions())
-    held = sorted(labels)[400:]
+    held = sorted(labels)[320:]
     return model, held, texts, labels
 
 
@@ -49,7 +49,7 @@ def test_fit_predict_proba_and_abstain(fitted):
     pred = model.predict([texts[i] for i in held])
     assert len(pred) == len(held) and all(isinstance(p, list) for p in pred)
     unsure = sum(p == [UNSURE] for p in pred)
-    assert 0 < unsure < len(held) / 2
+    assert 0 < unsure < 0.7 * len(held)
     # where it does not abstain, it mostly agrees with the coder it learnt from
     hits = [set(p) == set(labels[i]) for p, i in zip(pred, held) if p != [UNSURE]]
     assert np.mean(hits) > 0.7

@@ -287,8 +287,7 @@ class AutoCoder(BaseEstimator):
 
     def _calibrate_zero_shot(self, S: np.ndarray, Y: np.ndarray, oof: np.ndarray) -> None:
         """Platt scaling of the zero-shot score, pooled over the codes that have examples."""
-        zs = [j for j in range(len(self.codes_)) if self.score_kind_[j] == 2]
-        if not zs:
+        if not self._uses_zero_shot():
             return
         Z = self._zero_shot_score(S)
         described = [j for j in range(len(self.codes_)) if self.codes_[j] in self.code_descriptions_]
@@ -297,8 +296,18 @@ class AutoCoder(BaseEstimator):
             a, b = _platt(Z[:, fit_on].ravel(), Y[:, fit_on].ravel().astype(float))
         else:  # nothing to calibrate on: a plain guess (best code likely, far codes unlikely)
             a, b = 20.0, 0.0
-        for j in zs:
-            self.calibration_[j] = (a, b)
+        for j in described:
+            if self.score_kind_[j] == 1:
+                # per code, keep the signal with the better out-of-fold log loss: with few coded
+                # answers the codebook often predicts better than a classifier fitted on them
+                y = Y[:, j].astype(float)
+                p_clf = _sigmoid(self.calibration_[j, 0] * oof[:, j] + self.calibration_[j, 1])
+                p_zs = _sigmoid(a * Z[:, j] + b)
+                if _log_loss(y, p_zs) < _log_loss(y, p_clf):
+                    self.score_kind_[j] = 2
+                    self.calibration_[j] = (a, b)
+            elif self.score_kind_[j] == 2:
+                self.calibration_[j] = (a, b)
 
     def _calibrated(self, raw: np.ndarray, S: np.ndarray) -> np.ndarray:
         """Probabilities from raw scores (classifier columns) or similarities (zero-shot columns)."""
@@ -387,6 +396,11 @@ class AutoCoder(BaseEstimator):
         from ._store import load_model
 
         return load_model(directory, embedder=embedder)
+
+
+def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
 
 
 def _binary_kappa(y: np.ndarray, p: np.ndarray) -> float:
