@@ -39,13 +39,13 @@ OUT = ROOT / "benchmarks" / "results" / "autocode.json"
 CACHE = ROOT / "benchmarks" / "results" / "tmp" / "emb_cache"
 
 
-def _coder(embedder, **kw):  # noqa: ANN001,ANN202
+def _coder(embedder, **kw):
     from twoknow_text.autocode import AutoCoder
 
     return AutoCoder(embedder=embedder, **kw)
 
 
-def stackoverflow(embedder, seed: int = 0) -> dict:  # noqa: ANN001
+def stackoverflow(embedder, seed: int = 0) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import accuracy_score, cohen_kappa_score
 
@@ -91,7 +91,7 @@ def _pooled_kappa(Y: np.ndarray, P: np.ndarray) -> float:
     return round(_binary_kappa(Y.ravel(), P.ravel()), 4)
 
 
-def sample(embedder, seed: int = 0) -> dict:  # noqa: ANN001
+def sample(embedder, seed: int = 0) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     from twoknow_text.autocode import code_lists, codebook_descriptions, evaluate
@@ -107,7 +107,7 @@ def sample(embedder, seed: int = 0) -> dict:  # noqa: ANN001
     desc = codebook_descriptions()
     codes = sorted({c for u in units for c in a[u] + b[u]} | set(desc))
 
-    def Y(lab: dict, idx) -> np.ndarray:  # noqa: ANN001
+    def Y(lab: dict, idx) -> np.ndarray:
         M = np.zeros((len(idx), len(codes)), dtype=bool)
         for r, i in enumerate(idx):
             for c in lab[units[i]]:

@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from twoknow_text.autocode import UNSURE, AutoCoder, code_lists, codebook_descriptions, evaluate
+from twoknow_text.autocode import (
+    UNSURE,
+    AutoCoder,
+    code_lists,
+    codebook_descriptions,
+    evaluate,
+)
 from twoknow_text.errors import AutocodeError
 
 SAMPLE = resources.files("twoknow_text") / "data" / "sample"

@@ -15,11 +15,22 @@ from ._evaluate import code_lists, coverage_table, evaluate, predictions_table
 from ._model import METHODS, UNSURE, AutoCoder
 from ._store import load_model, model_version, save_model
 
-__all__ = ["AutoCoder", "METHODS", "UNSURE", "code_lists", "coverage_table", "evaluate", "load_model", "model_version",
-           "save_model", "codebook_descriptions", "predictions_table"]
+__all__ = [
+    "METHODS",
+    "UNSURE",
+    "AutoCoder",
+    "code_lists",
+    "codebook_descriptions",
+    "coverage_table",
+    "evaluate",
+    "load_model",
+    "model_version",
+    "predictions_table",
+    "save_model",
+]
 
 
-def codebook_descriptions(codebook=None) -> dict[str, str]:  # noqa: ANN001
+def codebook_descriptions(codebook=None) -> dict[str, str]:
     """``code id -> text`` for :meth:`AutoCoder.fit` from a codebook (default: the bundled 2KNOW one).
 
     One line for the label and definition, then one per inclusion rule and

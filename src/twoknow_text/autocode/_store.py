@@ -25,7 +25,7 @@ def _embedder_id(model: Any) -> dict[str, Any]:
     for attr in ("model_id", "model_digest"):
         try:
             out[attr] = str(getattr(emb, attr))
-        except Exception:  # noqa: BLE001  (a custom embedder need not have them)
+        except Exception:  # a custom embedder need not have them
             out[attr] = None
     return out
 

@@ -39,7 +39,7 @@ CodebookOpt = typer.Option(None, "--codebook", "-c", help="Codebook YAML for the
 NoCodebookOpt = typer.Option(False, "--no-codebook", help="Learn from the coded answers only (no zero-shot codebook signal).")
 
 
-def _corpus(corpus: Path, config, text_col, id_col, fmt, sheet, question_col, respondent_col, language_col):  # noqa: ANN001,ANN202
+def _corpus(corpus: Path, config, text_col, id_col, fmt, sheet, question_col, respondent_col, language_col):
     from ..reporting._write import _read_deidentified
     from ._codebook import _read_kwargs
 
@@ -48,7 +48,7 @@ def _corpus(corpus: Path, config, text_col, id_col, fmt, sheet, question_col, re
     return corp, read_report
 
 
-def _codings(path: Path):  # noqa: ANN202
+def _codings(path: Path):
     import pandas as pd
 
     from ..codebook import read_codings
