@@ -27,7 +27,7 @@ PINNED: dict[str, list[str]] = {
         'CORE_COLUMNS', 'Corpus', 'Response'
     ],
     'twoknow_text.errors': [
-        'AgreementError', 'CodebookError', 'ConfigError', 'DeidError', 'InputError', 'LabelStudioError',
+        'AgreementError', 'AutocodeError', 'CodebookError', 'ConfigError', 'DeidError', 'InputError', 'LabelStudioError',
         'ModelError', 'ThemeError', 'TwoknowError'
     ],
     'twoknow_text.config': [
@@ -101,6 +101,9 @@ PINNED: dict[str, list[str]] = {
     'twoknow_text.reporting': [
         'CodingSource', 'FrequencyReport', 'adjudicated_codings', 'frequency_report', 'read_deidentified',
         'render_html', 'report_files', 'select_codes', 'wilson_interval', 'write_report'
+    ],
+    'twoknow_text.autocode': [
+        'AutoCoder', 'METHODS', 'UNSURE', 'code_lists', 'codebook_descriptions', 'coverage_table', 'evaluate', 'load_model', 'model_version', 'predictions_table', 'save_model'
     ],
     'twoknow_text.cli': [
         'app', 'main'

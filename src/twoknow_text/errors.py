@@ -10,7 +10,8 @@ Hierarchy::
     ├── ThemeError               theme extraction (E4xx)
     ├── LabelStudioError         the Label Studio round trip (E5xx)
     ├── AgreementError           agreement coefficients (E6xx)
-    └── CodebookError            codebook and exports (E7xx)
+    ├── CodebookError            codebook and exports (E7xx)
+    └── AutocodeError            the assisted-coding model (E8xx)
 
 Codes are stable: a user can search for them and tests assert them. A message
 never contains answer text; it names a ``response_id``, a row number or a
@@ -30,6 +31,7 @@ __all__ = [
     "LabelStudioError",
     "AgreementError",
     "CodebookError",
+    "AutocodeError",
 ]
 
 
@@ -87,3 +89,7 @@ class AgreementError(TwoknowError):
 
 class CodebookError(TwoknowError):
     """A codebook or an export is invalid (E7xx)."""
+
+
+class AutocodeError(TwoknowError):
+    """The assisted-coding model: bad training data, parameters or saved models (E8xx)."""

@@ -478,6 +478,7 @@ def push(
     coders_per_task: int | None = None,
     themes_dir: str | os.PathLike[str] | None = None,
     theme_code_map: Mapping[str, str | Sequence[str]] | str | os.PathLike[str] | None = None,
+    autocode_dir: str | os.PathLike[str] | None = None,
     allow_external_deid: bool = False,
     question_texts: Mapping[str, str] | None = None,
     meta_cols: Sequence[str] | None = None,
@@ -516,6 +517,11 @@ def push(
     themes_dir, theme_code_map:
         Pre-annotations from a ``twoknow themes`` output folder, themes mapped
         to codes by :func:`load_theme_code_map`.
+    autocode_dir:
+        A model folder of ``twoknow autocode train``: its code suggestions go
+        with each new task as a prediction with the model's confidence as
+        score and ``twoknow-autocode:<version>`` as model version (sort by
+        score in Label Studio: least sure first). Not with ``themes_dir``.
     allow_external_deid:
         Skip the de-identification check (CLI: ``--i-deidentified-this-elsewhere``).
         Warns and writes a warning into the project description.
@@ -572,6 +578,14 @@ def push(
     unmapped: list[str] = []
     if themes_dir is not None:
         preds, model_version, unmapped = theme_predictions(themes_dir, cb, theme_code_map)
+    if autocode_dir is not None:
+        from ..autocode._predictions import autocode_predictions
+
+        if themes_dir is not None:
+            from ..errors import AutocodeError
+
+            raise AutocodeError("E822", "Give either theme pre-annotations or autocode ones, not both.")
+        preds, model_version = autocode_predictions(autocode_dir, list(corpus), cb)
 
     xml = labelling_config(cb)
     ls = client if client is not None else connect(url, token)

@@ -20,7 +20,7 @@ from ._app import app
 from ._warnings import one_line_warnings
 
 # Registration happens here, in one place, not as scattered import side effects.
-from . import _deid, _themes, _labelstudio, _agreement, _codebook  # noqa: E402,F401
+from . import _deid, _themes, _labelstudio, _agreement, _codebook, _autocode  # noqa: E402,F401
 
 __all__ = ["app", "main"]
 

@@ -213,6 +213,11 @@ def push_cmd(
         typer.Option("--theme-map", help="YAML/CSV mapping theme id or label → code id (default: "
                      "THEMES/theme_code_map.yaml or .csv, else themes labelled like a code)."),
     ] = None,
+    autocode: Annotated[
+        Path | None,
+        typer.Option("--autocode", help="`twoknow autocode train` model folder: code suggestions with their "
+                     "confidence as pre-annotations (sort by score: least sure first)."),
+    ] = None,
     questions: Annotated[
         Path | None,
         typer.Option("--questions", help="Question wording: YAML {question_id: text} or CSV (question_id,text)."),
@@ -289,7 +294,7 @@ def push_cmd(
 
         rep = push(
             corpus, project, codebook, coders_per_task=coders_per_task, themes_dir=themes,
-            theme_code_map=theme_map, allow_external_deid=external_deid, question_texts=qtexts,
+            theme_code_map=theme_map, autocode_dir=autocode, allow_external_deid=external_deid, question_texts=qtexts,
             meta_cols=meta, client=client, chunk_size=chunk_size, update_config=not keep_config,
             on_chunk=on_chunk, allow_unreviewed=allow_unreviewed, review_manifest=input if verified else None,
         )
