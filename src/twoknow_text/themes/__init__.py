@@ -16,7 +16,7 @@ model missing, E353 saved files changed or unreadable, E354 bad embedder).
 See ``docs/themes.md``.
 """
 
-from ._model import ThemeModel
+from ._model import ThemeModel, fit_per_class
 from ._report import build_report, write_report
 from ._representation import LemmaTokenizer
 from ._run import ThemesConfig, ThemesResult, ZeroShotCode, build_model, load_themes_config, run_themes
@@ -24,6 +24,7 @@ from ._serialize import load_model, save_model
 
 __all__ = [
     "ThemeModel",
+    "fit_per_class",
     "ThemesConfig",
     "ThemesResult",
     "ZeroShotCode",
