@@ -10,7 +10,8 @@ string, E402 classes/timestamps length, E403 (nearly) identical answers,
 E404 embeddings shape, E405 no themes found, E406 nothing to embed,
 E407 unknown theme id, E408 no classes/timestamps, E409 the parallel
 de-identification worker died, E410 bad outlier
-strategy, E498 not fitted, E499 bad parameter); ``ModelError`` E350-E399
+strategy, E411 per-class themes without a class column, E412 --per-question
+with --per-language, E498 not fitted, E499 bad parameter); ``ModelError`` E350-E399
 (E350 model folder not found, E351 not a saved ThemeModel, E352 spaCy
 model missing, E353 saved files changed or unreadable, E354 bad embedder).
 See ``docs/themes.md``.

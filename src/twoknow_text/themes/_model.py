@@ -652,13 +652,16 @@ class ThemeModel:
         return out
 
     def _words(self, theme_id: int) -> list[str]:
-        """Top words, the question's own words last (ties keep BERTopic's order)."""
+        """Top words by score, the question's own words last."""
         bt = self._theme_to_bt.get(theme_id)
         if bt is None:
             return []
-        words = [w for w, _ in (self.topic_model_.get_topic(bt) or []) if w][: self.top_n_words]
+        scored = [(w, float(v)) for w, v in (self.topic_model_.get_topic(bt) or []) if w][: self.top_n_words]
         avoid = self._avoided_words()
-        return sorted(words, key=lambda w: all(t in avoid for t in w.split()))
+        # Sorted by score rounded to 3 decimals, then alphabetically: float noise of a few
+        # ulps (embedding batches, a cached vector) never reorders words between runs.
+        scored.sort(key=lambda t: (all(p in avoid for p in t[0].split()), -round(t[1], 3), t[0]))
+        return [w for w, _ in scored]
 
     def theme_label(self, theme_id: int) -> str:
         """Custom label if set, else the zero-shot code's label, else the top three words."""
