@@ -191,7 +191,7 @@ def test_cli_per_question_writes_one_output_set(tmp_path, capsys):
     assert rc == 0, err[-2000:]
     assert "q3: only 6 answers" in err
     asg = pd.read_csv(out / "assignments.csv")
-    assert list(asg.columns) == ["response_id", "class", "theme_id", "theme_label", "probability"]
+    assert list(asg.columns) == ["response_id", "class", "theme_id", "class_theme_id", "theme_label", "probability"]
     assert len(asg) == 43
     assert (asg[asg["class"] == "q3"].theme_id == -1).all()
     for q in ("q1", "q2"):
@@ -199,6 +199,9 @@ def test_cli_per_question_writes_one_output_set(tmp_path, capsys):
         assert (out / f"report_{q}.html").is_file()
     th = pd.read_csv(out / "themes.csv")
     assert th.columns[0] == "class" and set(th["class"]) == {"q1", "q2"}
+    real = th[th.theme_id >= 0]
+    assert real.theme_id.is_unique  # unique over the set; class_theme_id is the id within the class
+    assert set(asg.theme_id[asg.theme_id >= 0]) == set(real.theme_id)
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert set(man["classes"]) == {"q1", "q2"} and man["skipped_classes"] == {"q3": 6}
     assert all(v["cluster_method"] in ("hdbscan", "kmeans-silhouette") for v in man["classes"].values())

@@ -132,8 +132,12 @@ def build_class_index(models: dict[str, Any], *, title: str = "Themes per class"
                               + (f", report {reports[c]}" if reports and c in reports else ""))
     rows: list[dict[str, Any]] = []
     warnings: list[str] = []
+    offset = 0
     for c, m in models.items():
-        rows += _table_rows(m.themes_, cls=c)
+        for r in _table_rows(m.themes_, cls=c):  # ids unique over the set, as in themes.csv
+            r["theme_id"] = r["theme_id"] + offset if r["theme_id"] >= 0 else -1
+            rows.append(r)
+        offset += m.n_themes_
         warnings += language_warning_texts(m, prefix=f"class {c}: ")
     return render_page("themes_report.html.j2", title=title, plotly=False, info=[(str(k), str(v)) for k, v in info.items()],
                        sections=[], themes=rows, warnings=warnings, show_class=True,

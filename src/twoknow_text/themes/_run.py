@@ -502,18 +502,27 @@ def _write_per_class(models, skipped, cls, model, corpus, cfg, out, inputs, timi
     t = time.perf_counter()
     ids = list(corpus.ids)
     parts_a, parts_t = [], []
+    offset = 0
     for c, m in models.items():
+        # theme ids are unique over the whole set (later steps read theme_id → label); the id
+        # within the class, as its own report shows it, is class_theme_id
         a = m.assignments([ids[i] for i in m.fit_rows_])
         a.insert(1, "class", c)
+        a.insert(3, "class_theme_id", a["theme_id"])
+        a["theme_id"] = [k + offset if k >= 0 else -1 for k in a["theme_id"]]
         a.index = m.fit_rows_
         parts_a.append(a)
         th = m.themes_.copy()
         th.insert(0, "class", c)
+        th.insert(2, "class_theme_id", th["theme_id"])
+        th["theme_id"] = [k + offset if k >= 0 else -1 for k in th["theme_id"]]
         parts_t.append(th)
+        offset += m.n_themes_
     rest = [i for i, c in enumerate(cls) if c in skipped]
     if rest:
         parts_a.append(pd.DataFrame({"response_id": [ids[i] for i in rest], "class": [cls[i] for i in rest],
-                                     "theme_id": -1, "theme_label": "Too few answers in class", "probability": 0.0},
+                                     "theme_id": -1, "class_theme_id": -1, "theme_label": "Too few answers in class",
+                                     "probability": 0.0},
                                     index=rest))
     assignments = pd.concat(parts_a).sort_index().reset_index(drop=True)
     themes_table = pd.concat(parts_t).reset_index(drop=True)
