@@ -206,3 +206,29 @@ def test_cli_per_question_writes_one_output_set(tmp_path, capsys):
     assert set(man["classes"]) == {"q1", "q2"} and man["skipped_classes"] == {"q3": 6}
     assert all(v["cluster_method"] in ("hdbscan", "kmeans-silhouette") for v in man["classes"].values())
     assert "report_q1.html" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_cli_local_model_folder_and_per_language(tmp_path, capsys):
+    """`--model DIR` (any local sentence-transformers folder; here the packaged one) is recorded; languages as class."""
+    from twoknow_text.embedding import packaged_model_path
+
+    texts, topics = make_answers(40, seed=12, topics=THREE)
+    p = tmp_path / "answers.csv"
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "answer", "lang"])
+        for i, t in enumerate(texts):
+            w.writerow([f"R{i}", t, "fi" if i % 2 else "en"])
+    out = tmp_path / "out"
+    model_dir = packaged_model_path()
+    rc = main(["themes", str(p), "--text-col", "answer", "--id-col", "id", "--language-col", "lang", "--out", str(out),
+               "--already-deidentified", "--per-language", "--model", str(model_dir)])
+    err = capsys.readouterr().err
+    assert rc == 0, err[-2000:]
+    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(man["classes"]) == {"en", "fi"}
+    assert man["config"]["embedding_model"] == str(model_dir)
+    assert "@sha256:" in man["embedding_model"]  # the model's content hash (the packaged folder is known by name)
+    rc = main(["themes", str(p), "--text-col", "answer", "--id-col", "id", "--out", str(tmp_path / "o2"),
+               "--already-deidentified", "--per-language", "--per-question"])
+    assert rc == 2 and "error[E412]" in capsys.readouterr().err
