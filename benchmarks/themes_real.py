@@ -18,7 +18,7 @@ defaults (seeded UMAP, our embeddings). NMI rises with the number of
 clusters by itself: AMI (chance-corrected) is reported beside it and is the
 number to compare. Outliers count as their own cluster ``-1``.
 
-Usage: python benchmarks/themes_real.py [--n 4000] [--seed 42] [--skip-bertopic]
+Usage: [TWOKNOW_BENCH=/path/to/bench] python benchmarks/themes_real.py [--n 4000] [--seed 42] [--skip-bertopic] [--skip-sample]
 Writes benchmarks/results/themes_real.json.
 """
 
@@ -44,7 +44,7 @@ from twoknow_text.manifest import package_versions  # noqa: E402
 from twoknow_text.themes import ThemeModel  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH = Path(os.environ.get("TWOKNOW_BENCH", ROOT.parent / "shared" / "bench"))
+BENCH = Path(os.environ.get("TWOKNOW_BENCH", ROOT.parent / "shared" / "bench"))  # /work/main → /work/shared/bench
 OUT = ROOT / "benchmarks" / "results" / "themes_real.json"
 CACHE = ROOT / "benchmarks" / "results" / "tmp" / "emb_cache"
 SIZES = [10, 12, 15, 18, 22, 27, 33, 40, 48, 58, 70, 84, 101, 123]  # 14 questions, as in the issue's survey
