@@ -83,11 +83,14 @@ def resolve_min_cluster_size(n: int, min_cluster_size: int | str, fraction: floa
     return int(min_cluster_size)
 
 
-def kmeans_by_silhouette(x: np.ndarray, random_state: int, k_max: int = 10) -> tuple[np.ndarray, int, float]:
+def kmeans_by_silhouette(x: np.ndarray, random_state: int, k_max: int = 10, min_size: int | None = None) -> tuple[np.ndarray, int, float]:
     """KMeans on unit-normalised ``x`` with k in 2..k_max chosen by the best cosine silhouette (seeded).
 
     The fallback when density clustering finds no structure (all or most
     answers noise, fewer than two clusters: small or uniform corpora).
+    A k whose smallest cluster has fewer than ``min_size`` answers (default:
+    half the automatic ``min_cluster_size``, at least 2) is not considered, so
+    no unrelated one-word answer becomes a theme of its own.
     Returns ``(labels, k, silhouette)``; a corpus too small for two clusters
     of two answers gets one theme.
     """
@@ -95,6 +98,8 @@ def kmeans_by_silhouette(x: np.ndarray, random_state: int, k_max: int = 10) -> t
     from sklearn.metrics import silhouette_score
 
     n = len(x)
+    if min_size is None:
+        min_size = max(2, resolve_min_cluster_size(n, "auto", 0.01) // 2)
     xn = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     n_distinct = len(np.unique(np.round(xn, 5), axis=0))
     k_hi = int(min(k_max, n // 3, n_distinct - 1))
@@ -103,7 +108,7 @@ def kmeans_by_silhouette(x: np.ndarray, random_state: int, k_max: int = 10) -> t
     best: tuple[float, int, np.ndarray] | None = None
     for k in range(2, k_hi + 1):
         lab = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit_predict(xn).astype(int)
-        if len(np.unique(lab)) < 2:
+        if len(np.unique(lab)) < 2 or np.bincount(lab).min() < min_size:
             continue
         s = float(silhouette_score(xn, lab, metric="cosine"))
         if best is None or s > best[0] + 1e-9:

@@ -123,6 +123,16 @@ def _bertopic_backend(embedder, texts: Sequence[str] = (), embeddings: np.ndarra
     return _Backend(embedder)
 
 
+def _silhouette(x: np.ndarray, labels: np.ndarray) -> float:
+    """Cosine silhouette of the assigned rows (-1 when fewer than two themes)."""
+    from sklearn.metrics import silhouette_score
+
+    m = labels >= 0
+    if len(np.unique(labels[m])) < 2 or m.sum() <= len(np.unique(labels[m])):
+        return -1.0
+    return float(silhouette_score(x[m], labels[m], metric="cosine"))
+
+
 def _normalize(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
@@ -183,8 +193,11 @@ class ThemeModel:
         When HDBSCAN calls at least ``fallback_noise_share`` of the answers
         noise or finds fewer than two themes (small or uniform corpora), the
         answers are clustered by KMeans instead, with k in 2..``fallback_max_k``
-        chosen by the best cosine silhouette (seeded). ``cluster_method_``
-        says which was used: ``"hdbscan"`` or ``"kmeans-silhouette"``.
+        chosen by the best cosine silhouette (seeded). Below ``small_corpus``
+        answers both are computed and the themes with the higher cosine
+        silhouette are kept (HDBSCAN lumps a few dozen answers into 2-4
+        themes). ``cluster_method_`` says which was used: ``"hdbscan"`` or
+        ``"kmeans-silhouette"``.
     question_text, shared_word_share:
         Words of ``question_text`` (the survey question), and words found in
         at least ``shared_word_share`` of the answers of most themes (the
@@ -243,7 +256,8 @@ class ThemeModel:
         min_answers: int = 10,
         strip_pseudonym_codes: bool = True,
         fallback_noise_share: float = 0.8,
-        fallback_max_k: int = 10,
+        fallback_max_k: int = 20,
+        small_corpus: int = 200,
         question_text: str | None = None,
         shared_word_share: float = 0.1,
         null_similarity: float | str = "auto",
@@ -278,6 +292,7 @@ class ThemeModel:
         self.strip_pseudonym_codes = strip_pseudonym_codes
         self.fallback_noise_share = fallback_noise_share
         self.fallback_max_k = fallback_max_k
+        self.small_corpus = small_corpus
         self.question_text = question_text
         self.shared_word_share = shared_word_share
         self.null_similarity = null_similarity
@@ -290,7 +305,7 @@ class ThemeModel:
         "outlier_strategy", "outlier_threshold", "refine_iterations", "merge_threshold", "nr_themes", "seed_topic_list",
         "zeroshot_topics", "zeroshot_min_similarity", "top_n_words", "use_keybert", "mmr_diversity",
         "spacy_model", "min_answers", "strip_pseudonym_codes", "fallback_noise_share", "fallback_max_k",
-        "question_text", "shared_word_share", "null_similarity", "random_state",
+        "small_corpus", "question_text", "shared_word_share", "null_similarity", "random_state",
     )
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
@@ -470,6 +485,12 @@ class ThemeModel:
                     method = "hdbscan"
                     if self.outlier_strategy == "embeddings":
                         lab = reduce_outliers_embeddings(x, lab, self.outlier_threshold)
+            if lab is not None and n_rest < self.small_corpus:
+                # few answers: HDBSCAN tends to lump them into 2-4 themes; keep KMeans-by-silhouette
+                # when its themes are better separated (cosine silhouette on the same features)
+                km, _, km_sil = kmeans_by_silhouette(x, seed, self.fallback_max_k)
+                if len(np.unique(km)) >= 2 and km_sil > _silhouette(x, lab):
+                    lab = None
             if lab is None:
                 lab, _, _ = kmeans_by_silhouette(x, seed, self.fallback_max_k)
                 method = "kmeans-silhouette"

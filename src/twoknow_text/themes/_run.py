@@ -79,7 +79,8 @@ class ThemesConfig(StrictModel):
     # run
     min_answers: int = 10
     fallback_noise_share: float = 0.8
-    fallback_max_k: int = 10
+    fallback_max_k: int = 20
+    small_corpus: int = 200
     null_similarity: float | Literal["auto"] = "auto"
     class_column: str | None = Field("question_id", description="Response field or metadata key for per-class themes.")
     per_class: bool = Field(False, description="One model per value of class_column (themes per question, or per language).")
@@ -159,6 +160,7 @@ def build_model(cfg: ThemesConfig, seed: int | None, embedder: Any = None):
         zeroshot_topics=zs, zeroshot_min_similarity=cfg.zeroshot_min_similarity, top_n_words=cfg.top_n_words,
         use_keybert=cfg.use_keybert, mmr_diversity=cfg.mmr_diversity, spacy_model=cfg.spacy_model,
         min_answers=cfg.min_answers, fallback_noise_share=cfg.fallback_noise_share, fallback_max_k=cfg.fallback_max_k,
+        small_corpus=cfg.small_corpus,
         null_similarity=cfg.null_similarity, random_state=seed,
     )
 
