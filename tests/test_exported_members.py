@@ -72,7 +72,7 @@ PINNED: dict[str, list[str]] = {
     ],
     'twoknow_text.themes': [
         'LemmaTokenizer', 'ThemeModel', 'ThemesConfig', 'ThemesResult', 'ZeroShotCode', 'build_model',
-        'build_report', 'load_model', 'load_themes_config', 'run_themes', 'save_model', 'write_report'
+        'build_report', 'fit_per_class', 'load_model', 'load_themes_config', 'run_themes', 'save_model', 'write_report'
     ],
     'twoknow_text.annotation': [
         'GateResult', 'PULL_COLUMNS', 'PullReport', 'PushReport', 'ReviewPullReport', 'ReviewPushReport', 'ServerHandle',

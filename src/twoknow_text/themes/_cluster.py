@@ -29,6 +29,7 @@ __all__ = [
     "merge_similar",
     "refine_labels",
     "relabel_by_size",
+    "kmeans_by_silhouette",
     "ClusterResult",
 ]
 
@@ -71,10 +72,50 @@ def text_features(texts: list[str], n_components: int, random_state: int, *, tok
 
 
 def resolve_min_cluster_size(n: int, min_cluster_size: int | str, fraction: float) -> int:
-    """``"auto"`` → ``fraction`` of the corpus, at least 10 and at most 500."""
+    """``"auto"`` → ``fraction`` of the corpus, at most 500 and at least 10 from 100 answers up.
+
+    Below 100 answers the floor scales down (a tenth of the answers, at least 3),
+    so a question with 10-99 answers can still have several themes.
+    """
     if min_cluster_size == "auto":
-        return int(min(500, max(10, round(fraction * n))))
+        floor = min(10, max(3, n // 10))
+        return int(min(500, max(floor, round(fraction * n))))
     return int(min_cluster_size)
+
+
+def kmeans_by_silhouette(x: np.ndarray, random_state: int, k_max: int = 10, min_size: int | None = None) -> tuple[np.ndarray, int, float]:
+    """KMeans on unit-normalised ``x`` with k in 2..k_max chosen by the best cosine silhouette (seeded).
+
+    The fallback when density clustering finds no structure (all or most
+    answers noise, fewer than two clusters: small or uniform corpora).
+    A k whose smallest cluster has fewer than ``min_size`` answers (default:
+    half the automatic ``min_cluster_size``, at least 2) is not considered, so
+    no unrelated one-word answer becomes a theme of its own.
+    Returns ``(labels, k, silhouette)``; a corpus too small for two clusters
+    of two answers gets one theme.
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    n = len(x)
+    if min_size is None:
+        min_size = max(2, resolve_min_cluster_size(n, "auto", 0.01) // 2)
+    xn = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    n_distinct = len(np.unique(np.round(xn, 5), axis=0))
+    k_hi = int(min(k_max, n // 3, n_distinct - 1))
+    if k_hi < 2:
+        return np.zeros(n, dtype=int), 1, 0.0
+    best: tuple[float, int, np.ndarray] | None = None
+    for k in range(2, k_hi + 1):
+        lab = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit_predict(xn).astype(int)
+        if len(np.unique(lab)) < 2 or np.bincount(lab).min() < min_size:
+            continue
+        s = float(silhouette_score(xn, lab, metric="cosine"))
+        if best is None or s > best[0] + 1e-9:
+            best = (s, k, lab)
+    if best is None:
+        return np.zeros(n, dtype=int), 1, 0.0
+    return best[2], best[1], best[0]
 
 
 def centroids(x: np.ndarray, labels: np.ndarray, ids: list[int]) -> np.ndarray:

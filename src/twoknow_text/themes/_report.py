@@ -21,7 +21,7 @@ import pandas as pd
 from .._io import atomic_open
 from .._pages import PALETTE, figure_html, render_page
 
-__all__ = ["build_report", "write_report"]
+__all__ = ["build_report", "write_report", "build_class_index", "language_warning_texts"]
 
 _MAX_MAP_POINTS = 5000
 def _map_coords(model, seed: int) -> np.ndarray:
@@ -48,7 +48,8 @@ def build_report(model, *, title: str = "Themes", response_ids: list[str] | None
         sections.append({"title": heading, "figure": figure_html(fig), "note": note})
 
     n = len(model.labels_)
-    info = {"answers": n, "themes": model.n_themes_, "outliers": f"{model.outlier_share_:.1%}", "seed": model.seed_}
+    info = {"answers": n, "themes": model.n_themes_, "outliers": f"{model.outlier_share_:.1%}", "seed": model.seed_,
+            "clustering": getattr(model, "cluster_method_", "hdbscan")}
     info.update(summary or {})
 
     # Theme sizes
@@ -100,11 +101,47 @@ def build_report(model, *, title: str = "Themes", response_ids: list[str] | None
         section("Hierarchy", fig)
 
     # Table
-    rows = [{"theme_id": r.theme_id, "label": r.label, "top_words": r.top_words, "size": r.size,
+    rows = _table_rows(themes)
+    return render_page("themes_report.html.j2", title=title, info=[(str(k), str(v)) for k, v in info.items()],
+                       sections=sections, themes=rows, warnings=language_warning_texts(model), show_class=False,
+                       show_languages=getattr(model, "languages_", None) is not None)
+
+
+def _table_rows(themes: pd.DataFrame, cls: str | None = None) -> list[dict[str, Any]]:
+    return [{"cls": cls, "theme_id": r.theme_id, "label": r.label, "top_words": r.top_words, "size": r.size,
+             "languages": getattr(r, "languages", ""),
              "representatives": [str(x) for x in (getattr(r, f"representative_{i}") for i in (1, 2, 3)) if x]}
             for r in themes.itertuples(index=False)]
-    return render_page("themes_report.html.j2", title=title, info=[(str(k), str(v)) for k, v in info.items()],
-                       sections=sections, themes=rows)
+
+
+def language_warning_texts(model, prefix: str = "") -> list[str]:
+    """One sentence per theme that is mostly one non-English language (see ``ThemeModel.language_warnings``)."""
+    return [f"{prefix}theme {w['theme_id']} is {w['share']:.0%} '{w['language']}' answers: with an English-only "
+            "embedding model this is likely a language group, not a theme (use a multilingual --model or --per-language)."
+            for w in model.language_warnings()]
+
+
+def build_class_index(models: dict[str, Any], *, title: str = "Themes per class", summary: dict[str, Any] | None = None,
+                      reports: dict[str, str] | None = None) -> str:
+    """One page over per-class models: a row per class (answers, themes, outliers, method) and every theme."""
+    info: dict[str, Any] = {"classes": len(models), "answers": sum(len(m.labels_) for m in models.values())}
+    info.update(summary or {})
+    for c, m in models.items():
+        info[f"class {c}"] = (f"{len(m.labels_)} answers, {m.n_themes_} themes, {m.outlier_share_:.1%} outliers, "
+                              f"{getattr(m, 'cluster_method_', 'hdbscan')}"
+                              + (f", report {reports[c]}" if reports and c in reports else ""))
+    rows: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    offset = 0
+    for c, m in models.items():
+        for r in _table_rows(m.themes_, cls=c):  # ids unique over the set, as in themes.csv
+            r["theme_id"] = r["theme_id"] + offset if r["theme_id"] >= 0 else -1
+            rows.append(r)
+        offset += m.n_themes_
+        warnings += language_warning_texts(m, prefix=f"class {c}: ")
+    return render_page("themes_report.html.j2", title=title, plotly=False, info=[(str(k), str(v)) for k, v in info.items()],
+                       sections=[], themes=rows, warnings=warnings, show_class=True,
+                       show_languages=any(getattr(m, "languages_", None) is not None for m in models.values()))
 
 
 def write_report(model, path: str | os.PathLike[str], **kwargs: Any) -> Path:

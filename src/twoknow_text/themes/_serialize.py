@@ -106,6 +106,9 @@ def save_model(model, path: str | os.PathLike[str]) -> Path:
             "merge_history": model.merge_history_,
             "zeroshot": {str(k): v for k, v in model.zeroshot_ids_.items()},
             "n_outliers_raw": model.n_outliers_raw_,
+            "cluster_method": getattr(model, "cluster_method_", None),
+            "question_words": getattr(model, "question_words_", []),
+            "languages": getattr(model, "languages_", None),
             "lemma_table": model.tokenizer_.table,
             "stop_words": sorted(model.tokenizer_.stop_words),
             "docs": model._docs,
@@ -201,6 +204,9 @@ def load_model(path: str | os.PathLike[str], embedder: Any = None):
     model.merge_history_ = meta["merge_history"]
     model.zeroshot_ids_ = {int(k): v for k, v in meta["zeroshot"].items()}
     model.n_outliers_raw_ = meta["n_outliers_raw"]
+    model.cluster_method_ = meta.get("cluster_method") or "hdbscan"
+    model.question_words_ = list(meta.get("question_words") or [])
+    model.languages_ = meta.get("languages")
     model.classes_ = meta["classes"]
     model.timestamps_ = meta["timestamps"]
     model.timings_ = meta.get("timings", {})
