@@ -409,21 +409,20 @@ def unquote_formula(value: Any) -> Any:
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells and column names are :func:`spreadsheet_safe`."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = out[col].map(spreadsheet_safe)
-    out.columns = [spreadsheet_safe(c) for c in out.columns]
-    return out
+    return _map_text_cells(df, spreadsheet_safe)
 
 
 def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Undo :func:`neutralise_formulas` on a table read back (a ``'`` before a trigger dropped)."""
+    return _map_text_cells(df, unquote_formula)
+
+
+def _map_text_cells(df: pd.DataFrame, fn: Any) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = out[col].map(unquote_formula)
-    out.columns = [unquote_formula(c) for c in out.columns]
+            out[col] = out[col].map(fn)
+    out.columns = [fn(c) for c in out.columns]
     return out
 
 

@@ -489,11 +489,11 @@ def _ordinary_word(text: str, start: int, value: str, lang: str, lex: Lexicon) -
     return english_zipf(value) >= 5.0 or (rank is not None and rank < 1500)
 
 
-#: Words that follow "my nickname was" in other languages without being a nickname.
+#: Words that follow "my nickname was" in other languages without being a nickname, beyond
+#: those of ``recognizers._NOT_A_NAME`` (checked together with it).
 _NOT_A_VALUE = frozenset(
-    """poistettu salainen sama eri anonyymi raderat hemligt samma anonymt gelöscht geheim anonym borrado secreto
-    anónimo удален удалён supprimé secret anonyme cancellato segreto anonimo apagado anónimo verwijderd geheim
-    usunięty tajny anonimowy kustutatud salajane dzēsts slepens ištrintas slaptas smazaný tajný видалений""".split()
+    """supprimé secret anonyme cancellato segreto anonimo apagado verwijderd usunięty tajny anonimowy kustutatud
+    salajane dzēsts slepens ištrintas slaptas smazaný tajný видалений""".split()
 )
 
 

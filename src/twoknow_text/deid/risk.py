@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -168,11 +169,11 @@ def common_in_any_language(word: str) -> bool:
     return any(word in lex.common_words(lang) for lang in LEXICON_LANGUAGES)
 
 
-@lru_cache(maxsize=32)
-def common_words(language: str) -> frozenset[str] | None:
-    """The common-word set of a language (None when there is none), from the packaged lexicon."""
+def common_words(language: str) -> AbstractSet[str] | None:
+    """The common-word set of a language (None when there is none): the packaged lexicon's own
+    word table, not a copy of it."""
     words = get_lexicon().common_words(language) if language in LEXICON_LANGUAGES else {}
-    return frozenset(words) if words else None
+    return words.keys() if words else None
 
 
 @lru_cache(maxsize=32)
@@ -250,14 +251,14 @@ class RiskScorer:
         return hit
 
     @staticmethod
-    def _words_for(language: str | None) -> tuple[frozenset[str] | None, frozenset[str]]:
-        en = common_words("en") or frozenset()
+    def _words_for(language: str | None) -> tuple[AbstractSet[str] | None, AbstractSet[str]]:
+        en = common_words("en") or frozenset()  # the lexicon keeps it; no copy is made
         if language is None or language == "en":
             return en, en
         return common_words(language), en
 
     @staticmethod
-    def _is_common(word: str, lang_words: frozenset[str] | None, en: frozenset[str]) -> bool | None:
+    def _is_common(word: str, lang_words: AbstractSet[str] | None, en: AbstractSet[str]) -> bool | None:
         """True/False, or None when the language has no list (rarity unknown)."""
         w = word.casefold()
         w = re.sub(r"(?:'s|’s|')$", "", w)

@@ -470,11 +470,7 @@ def run_themes(
             "embedding": _stats_dict(stats),
             "timings_s": {k: round(v, 2) for k, v in {**timings, **{f"fit.{k}": v for k, v in model.timings_.items()}}.items()},
         }
-        if read_report is not None:
-            extra["read"] = read_report.manifest_record()
-        if deid_report is not None:
-            # counts only: the review list and per-answer flags stay in the deid report
-            extra["deid"] = {k: getattr(deid_report, k, None) for k in ("n_answers", "n_answers_with_identifiers", "n_spans", "counts_by_type")}
+        extra.update(_input_records(read_report, deid_report))
         files["manifest"] = oset.write_manifest(
             out / "manifest.json", command="themes", inputs=inputs, config=cfg.model_dump(mode="json"),
             seeds={"random_state": model.seed_}, outputs=[p for k, p in files.items() if k != "model"], extra=extra,
@@ -576,10 +572,7 @@ def _write_per_class(models, skipped, cls, model, corpus, cfg, out, inputs, timi
             "embedding": _stats_dict(stats),
             "timings_s": {k: round(v, 2) for k, v in timings.items()},
         }
-        if read_report is not None:
-            extra["read"] = read_report.manifest_record()
-        if deid_report is not None:
-            extra["deid"] = {k: getattr(deid_report, k, None) for k in ("n_answers", "n_answers_with_identifiers", "n_spans", "counts_by_type")}
+        extra.update(_input_records(read_report, deid_report))
         files["manifest"] = oset.write_manifest(
             out / "manifest.json", command="themes", inputs=inputs, config=cfg.model_dump(mode="json"),
             seeds={"random_state": next(iter(models.values())).seed_},
@@ -591,3 +584,15 @@ def _write_per_class(models, skipped, cls, model, corpus, cfg, out, inputs, timi
     res.models = models  # type: ignore[attr-defined]
     res.skipped_classes = skipped  # type: ignore[attr-defined]
     return res
+
+
+def _input_records(read_report: Any, deid_report: Any) -> dict[str, Any]:
+    """The read and the de-identification as a themes manifest records them: counts only (the review
+    list and per-answer flags stay in the deid report)."""
+    out: dict[str, Any] = {}
+    if read_report is not None:
+        out["read"] = read_report.manifest_record()
+    if deid_report is not None:
+        out["deid"] = {k: getattr(deid_report, k, None)
+                       for k in ("n_answers", "n_answers_with_identifiers", "n_spans", "counts_by_type")}
+    return out
